@@ -1,0 +1,156 @@
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Plans are the product plans that unlock plan-bound events and fields.
+type Plans struct {
+	PremiumConversationIntelligence bool `json:"premium_conversation_intelligence"`
+	FormTracking                    bool `json:"form_tracking"`
+	ConvertAssist                   bool `json:"convert_assist"`
+}
+
+// Company receives webhooks; it belongs to an account and signs every
+// webhook with its own key.
+type Company struct {
+	ID        int64 `gorm:"primaryKey"`
+	AccountID int64 `gorm:"index"`
+	Name      string
+	TimeZone  string
+	Plans     Plans `gorm:"embedded;embeddedPrefix:plan_"`
+	// SigningKey signs webhooks (HMAC key bytes are the key's ASCII text,
+	// as CallRail receivers expect).
+	SigningKey string
+	// PreviousSigningKey keeps signing alongside the new key until
+	// PreviousKeyExpiresAt, so receivers can roll over without downtime.
+	PreviousSigningKey   string
+	PreviousKeyExpiresAt *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// NewSigningKey returns a random 32-hex-character key, the shape CallRail uses.
+func NewSigningKey() string { return randomHex(16) }
+
+// WebhookSecret is the signing key in the Standard Webhooks secret form
+// (whsec_ + base64 of the key bytes), ready for those libraries.
+func WebhookSecret(signingKey string) string {
+	return "whsec_" + base64.StdEncoding.EncodeToString([]byte(signingKey))
+}
+
+// ActiveKeys returns the keys that sign at time now: the current key first,
+// then the previous one while its overlap lasts.
+func (c Company) ActiveKeys(now time.Time) []string {
+	keys := []string{c.SigningKey}
+	if c.PreviousSigningKey != "" && c.PreviousKeyExpiresAt != nil && now.Before(*c.PreviousKeyExpiresAt) {
+		keys = append(keys, c.PreviousSigningKey)
+	}
+	return keys
+}
+
+// CompanyPatch holds the fields a PATCH may change; nil means unchanged.
+type CompanyPatch struct {
+	Name     *string
+	TimeZone *string
+	Plans    *PlansPatch
+}
+
+// PlansPatch changes individual plan flags; nil means unchanged.
+type PlansPatch struct {
+	PremiumConversationIntelligence *bool
+	FormTracking                    *bool
+	ConvertAssist                   *bool
+}
+
+// CreateCompany stores a new company with a fresh signing key.
+func (s *Store) CreateCompany(ctx context.Context, accountID int64, name, tz string, plans Plans) (Company, error) {
+	c := Company{AccountID: accountID, Name: name, TimeZone: tz, Plans: plans, SigningKey: NewSigningKey()}
+	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
+		return Company{}, fmt.Errorf("create company: %w", err)
+	}
+	return c, nil
+}
+
+// ListCompanies lists an account's companies in creation order.
+func (s *Store) ListCompanies(ctx context.Context, accountID int64) ([]Company, error) {
+	var cs []Company
+	err := s.db.WithContext(ctx).Where("account_id = ?", accountID).Order("id").Find(&cs).Error
+	return cs, err
+}
+
+// GetCompany loads a company of the account; another account's company is
+// ErrNotFound, exactly like a missing one.
+func (s *Store) GetCompany(ctx context.Context, accountID, id int64) (Company, error) {
+	var c Company
+	err := s.db.WithContext(ctx).Where("id = ? AND account_id = ?", id, accountID).Take(&c).Error
+	return c, notFound(err)
+}
+
+// CompanyByID loads a company regardless of account, for the delivery code.
+func (s *Store) CompanyByID(ctx context.Context, id int64) (Company, error) {
+	var c Company
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	return c, notFound(err)
+}
+
+// UpdateCompany applies a patch and returns the updated company.
+func (s *Store) UpdateCompany(ctx context.Context, accountID, id int64, p CompanyPatch) (Company, error) {
+	var out Company
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Company
+		if err := tx.Where("id = ? AND account_id = ?", id, accountID).Take(&c).Error; err != nil {
+			return notFound(err)
+		}
+		if p.Name != nil {
+			c.Name = *p.Name
+		}
+		if p.TimeZone != nil {
+			c.TimeZone = *p.TimeZone
+		}
+		if pp := p.Plans; pp != nil {
+			setBool(&c.Plans.PremiumConversationIntelligence, pp.PremiumConversationIntelligence)
+			setBool(&c.Plans.FormTracking, pp.FormTracking)
+			setBool(&c.Plans.ConvertAssist, pp.ConvertAssist)
+		}
+		if err := tx.Save(&c).Error; err != nil {
+			return fmt.Errorf("update company: %w", err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// RotateSigningKey gives the company a new key; the old one keeps signing
+// (in webhook-signature) for overlap, then stops.
+func (s *Store) RotateSigningKey(ctx context.Context, accountID, id int64, overlap time.Duration) (Company, error) {
+	var out Company
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var c Company
+		if err := tx.Where("id = ? AND account_id = ?", id, accountID).Take(&c).Error; err != nil {
+			return notFound(err)
+		}
+		until := time.Now().UTC().Add(overlap)
+		c.PreviousSigningKey = c.SigningKey
+		c.PreviousKeyExpiresAt = &until
+		c.SigningKey = NewSigningKey()
+		if err := tx.Save(&c).Error; err != nil {
+			return fmt.Errorf("rotate signing key: %w", err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,110 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// DeliveryStatus is where a delivery stands.
+type DeliveryStatus string
+
+// Delivery statuses, as the deliveries API filters them.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	DeliveryFailed    DeliveryStatus = "failed"
+	DeliverySkipped   DeliveryStatus = "skipped"
+)
+
+// Delivery is one webhook to one endpoint; its ID is the webhook-id header,
+// the same on every attempt.
+type Delivery struct {
+	ID             string `gorm:"primaryKey"`
+	CompanyID      int64  `gorm:"index:idx_delivery_company_created,priority:1"`
+	SubscriptionID string `gorm:"index"`
+	Event          EventKey
+	EventID        string
+	CallID         string `gorm:"index"`
+	URL            string
+	Status         DeliveryStatus `gorm:"index"`
+	Attempts       int
+	LastStatusCode int
+	LastError      string
+	Body           string
+	WorkflowID     string
+	CreatedAt      time.Time `gorm:"index:idx_delivery_company_created,priority:2"`
+	UpdatedAt      time.Time
+	CompletedAt    *time.Time
+}
+
+// Attempt is one HTTP try of a delivery.
+type Attempt struct {
+	ID           int64  `gorm:"primaryKey"`
+	DeliveryID   string `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
+	Number       int    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
+	AttemptedAt  time.Time
+	URL          string
+	StatusCode   int
+	LatencyMS    int64
+	ErrorClass   string
+	ResponseBody string
+}
+
+// RecordAttempt stores one attempt and updates its delivery. It is
+// idempotent: a retried activity rewriting the same attempt number changes
+// nothing twice.
+func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		d.Status = final
+		d.Attempts = a.Number
+		d.LastStatusCode = a.StatusCode
+		d.LastError = a.ErrorClass
+		if final == DeliverySucceeded || final == DeliveryFailed {
+			t := a.AttemptedAt
+			d.CompletedAt = &t
+		}
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{
+				"status", "attempts", "last_status_code", "last_error", "updated_at", "completed_at",
+			}),
+		}).Create(&d).Error
+		if err != nil {
+			return fmt.Errorf("upsert delivery: %w", err)
+		}
+		a.DeliveryID = d.ID
+		err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&a).Error
+		if err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// SetDeliveryStatus changes a delivery's status (failed after its schedule,
+// skipped, pending again on retry).
+func (s *Store) SetDeliveryStatus(ctx context.Context, id string, st DeliveryStatus) error {
+	return s.db.WithContext(ctx).Model(&Delivery{}).Where("id = ?", id).Update("status", st).Error
+}
+
+// GetDelivery loads a delivery with its attempts.
+func (s *Store) GetDelivery(ctx context.Context, companyID int64, id string) (Delivery, []Attempt, error) {
+	var d Delivery
+	if err := s.db.WithContext(ctx).Where("id = ? AND company_id = ?", id, companyID).Take(&d).Error; err != nil {
+		return Delivery{}, nil, notFound(err)
+	}
+	var as []Attempt
+	err := s.db.WithContext(ctx).Where("delivery_id = ?", id).Order("number").Find(&as).Error
+	return d, as, err
+}
+
+// ListDeliveriesByCall lists a call's deliveries oldest first (tests, support).
+func (s *Store) ListDeliveriesByCall(ctx context.Context, companyID int64, callID string) ([]Delivery, error) {
+	var ds []Delivery
+	err := s.db.WithContext(ctx).Where("company_id = ? AND call_id = ?", companyID, callID).Order("created_at, id").Find(&ds).Error
+	return ds, err
+}

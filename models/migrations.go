@@ -1,0 +1,166 @@
+package models
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// Migrate brings the schema to the newest version. Each migration is a
+// frozen snapshot of the tables it creates, so later model changes never
+// rewrite history; gormigrate records which ran in its own table.
+func Migrate(db *gorm.DB) error {
+	m := gormigrate.New(db, &gormigrate.Options{
+		TableName:                 "schema_migrations",
+		IDColumnName:              "id",
+		IDColumnSize:              255,
+		UseTransaction:            true,
+		ValidateUnknownMigrations: false,
+	}, migrations())
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func migrations() []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		{ID: "2026112701_initial", Migrate: migrateInitial, Rollback: rollbackInitial},
+	}
+}
+
+// The structs below are the schema as of 2026112701; never edit them, add a
+// new migration instead.
+
+type m1Account struct {
+	ID        int64 `gorm:"primaryKey"`
+	Name      string
+	CreatedAt time.Time
+}
+
+func (m1Account) TableName() string { return "accounts" }
+
+type m1User struct {
+	ID        int64 `gorm:"primaryKey"`
+	AccountID int64 `gorm:"index"`
+	Email     string
+	Name      string
+	CreatedAt time.Time
+}
+
+func (m1User) TableName() string { return "users" }
+
+type m1APIKey struct {
+	ID         string `gorm:"primaryKey"`
+	UserID     int64  `gorm:"index"`
+	AccountID  int64  `gorm:"index"`
+	Name       string
+	Prefix     string
+	Hash       string `gorm:"uniqueIndex"`
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func (m1APIKey) TableName() string { return "api_keys" }
+
+type m1Company struct {
+	ID                                  int64 `gorm:"primaryKey"`
+	AccountID                           int64 `gorm:"index"`
+	Name                                string
+	TimeZone                            string
+	PlanPremiumConversationIntelligence bool
+	PlanFormTracking                    bool
+	PlanConvertAssist                   bool
+	SigningKey                          string
+	PreviousSigningKey                  string
+	PreviousKeyExpiresAt                *time.Time
+	CreatedAt                           time.Time
+	UpdatedAt                           time.Time
+}
+
+func (m1Company) TableName() string { return "companies" }
+
+type m1Subscription struct {
+	ID        string `gorm:"primaryKey"`
+	CompanyID int64  `gorm:"uniqueIndex:idx_sub_company_event_url,priority:1"`
+	Event     string `gorm:"uniqueIndex:idx_sub_company_event_url,priority:2"`
+	URL       string `gorm:"uniqueIndex:idx_sub_company_event_url,priority:3"`
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (m1Subscription) TableName() string { return "subscriptions" }
+
+type m1Delivery struct {
+	ID             string `gorm:"primaryKey"`
+	CompanyID      int64  `gorm:"index:idx_delivery_company_created,priority:1"`
+	SubscriptionID string `gorm:"index"`
+	Event          string
+	EventID        string
+	CallID         string `gorm:"index"`
+	URL            string
+	Status         string `gorm:"index"`
+	Attempts       int
+	LastStatusCode int
+	LastError      string
+	Body           string
+	WorkflowID     string
+	CreatedAt      time.Time `gorm:"index:idx_delivery_company_created,priority:2"`
+	UpdatedAt      time.Time
+	CompletedAt    *time.Time
+}
+
+func (m1Delivery) TableName() string { return "deliveries" }
+
+type m1Attempt struct {
+	ID           int64  `gorm:"primaryKey"`
+	DeliveryID   string `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
+	Number       int    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
+	AttemptedAt  time.Time
+	URL          string
+	StatusCode   int
+	LatencyMS    int64
+	ErrorClass   string
+	ResponseBody string
+}
+
+func (m1Attempt) TableName() string { return "attempts" }
+
+type m1IngestedEvent struct {
+	CompanyID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	EventID    string `gorm:"primaryKey"`
+	Type       string
+	CallID     string
+	BodyHash   string
+	WorkflowID string
+	AcceptedAt *time.Time
+	CreatedAt  time.Time
+}
+
+func (m1IngestedEvent) TableName() string { return "ingested_events" }
+
+type m1CallState struct {
+	CompanyID int64  `gorm:"primaryKey;autoIncrement:false"`
+	CallID    string `gorm:"primaryKey"`
+	State     string
+	UpdatedAt time.Time
+}
+
+func (m1CallState) TableName() string { return "call_states" }
+
+func m1Tables() []any {
+	return []any{&m1Account{}, &m1User{}, &m1APIKey{}, &m1Company{}, &m1Subscription{},
+		&m1Delivery{}, &m1Attempt{}, &m1IngestedEvent{}, &m1CallState{}}
+}
+
+func migrateInitial(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(m1Tables()...)
+}
+
+func rollbackInitial(tx *gorm.DB) error {
+	return tx.Migrator().DropTable(m1Tables()...)
+}
