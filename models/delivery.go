@@ -108,3 +108,9 @@ func (s *Store) ListDeliveriesByCall(ctx context.Context, companyID int64, callI
 	err := s.db.WithContext(ctx).Where("company_id = ? AND call_id = ?", companyID, callID).Order("created_at, id").Find(&ds).Error
 	return ds, err
 }
+
+// RecordSkipped stores a delivery that was decided against (idempotent).
+func (s *Store) RecordSkipped(ctx context.Context, d Delivery) error {
+	d.Status = DeliverySkipped
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error
+}

@@ -1,0 +1,127 @@
+// Package activities holds Callhooks' side effects: resolving subscriptions,
+// sending signed webhooks over HTTP and recording every attempt. Workflows
+// call them through a nil *Activities so names stay checked by the compiler.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// Version is sent in the User-Agent of every delivery.
+var Version = "0.1.0"
+
+// Activities carries the dependencies of every activity; it is registered
+// once with the worker.
+type Activities struct {
+	Store *models.Store
+	// HTTP sends deliveries; build it with NewHTTPClient so timeouts and the
+	// SSRF guard apply.
+	HTTP *http.Client
+	// MaxResponseBytes caps how much of a receiver's answer is read and stored.
+	MaxResponseBytes int64
+	// Now is the clock (tests fix it); nil means time.Now.
+	Now func() time.Time
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Target is one endpoint an emission goes to.
+type Target struct {
+	SubscriptionID string
+	URL            string
+}
+
+// ResolveInput names the company and event whose subscribers are wanted.
+type ResolveInput struct {
+	CompanyID int64
+	Event     models.EventKey
+}
+
+// ResolveResult is the set of endpoints, fixed in history once returned.
+type ResolveResult struct {
+	Targets []Target
+}
+
+// ResolveSubscriptions lists the active endpoints for an event.
+func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) (ResolveResult, error) {
+	subs, err := a.Store.ActiveSubscriptions(ctx, in.CompanyID, in.Event)
+	if err != nil {
+		return ResolveResult{}, fmt.Errorf("resolve subscriptions: %w", err)
+	}
+	out := ResolveResult{Targets: make([]Target, 0, len(subs))}
+	for _, s := range subs {
+		out.Targets = append(out.Targets, Target{SubscriptionID: s.ID, URL: s.URL})
+	}
+	return out, nil
+}
+
+// CallStateInput identifies a call whose state is saved or loaded.
+type CallStateInput struct {
+	CompanyID int64
+	CallID    string
+	// State is the call's JSON state (for saving).
+	State string
+}
+
+// SaveCallState keeps a call's last known state for a later modification.
+func (a *Activities) SaveCallState(ctx context.Context, in CallStateInput) error {
+	if err := a.Store.SaveCallState(ctx, in.CompanyID, in.CallID, in.State); err != nil {
+		return fmt.Errorf("save call state: %w", err)
+	}
+	return nil
+}
+
+// LoadCallState returns the call's stored state ("" when none).
+func (a *Activities) LoadCallState(ctx context.Context, in CallStateInput) (string, error) {
+	s, err := a.Store.LoadCallState(ctx, in.CompanyID, in.CallID)
+	if err != nil {
+		return "", fmt.Errorf("load call state: %w", err)
+	}
+	return s, nil
+}
+
+// RecordSkippedInput describes an emission that was not sent because a
+// later stage of the call had already gone out.
+type RecordSkippedInput struct {
+	DeliveryID string
+	CompanyID  int64
+	Event      models.EventKey
+	EventID    string
+	CallID     string
+	Reason     string
+	WorkflowID string
+}
+
+// RecordSkipped stores a skipped delivery so operators can see why a stage
+// never arrived.
+func (a *Activities) RecordSkipped(ctx context.Context, in RecordSkippedInput) error {
+	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, Event: in.Event, EventID: in.EventID,
+		CallID: in.CallID, Status: models.DeliverySkipped, LastError: in.Reason, WorkflowID: in.WorkflowID}
+	if err := a.Store.RecordSkipped(ctx, d); err != nil {
+		return fmt.Errorf("record skipped: %w", err)
+	}
+	return nil
+}
+
+// MarkFailedInput names a delivery whose schedule is used up.
+type MarkFailedInput struct {
+	DeliveryID string
+}
+
+// MarkDeliveryFailed records that a delivery gave up.
+func (a *Activities) MarkDeliveryFailed(ctx context.Context, in MarkFailedInput) error {
+	if err := a.Store.SetDeliveryStatus(ctx, in.DeliveryID, models.DeliveryFailed); err != nil {
+		return fmt.Errorf("mark delivery failed: %w", err)
+	}
+	return nil
+}

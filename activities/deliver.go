@@ -1,0 +1,200 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/signing"
+)
+
+// HeaderEvent names the event key of a delivery.
+const HeaderEvent = "X-Callhooks-Event"
+
+// ExcerptBytes is how much of a receiver's answer is stored per attempt.
+const ExcerptBytes = 4 << 10
+
+// Outcome is what an attempt means for the delivery.
+type Outcome string
+
+// Attempt outcomes.
+const (
+	// OutcomeSucceeded: the receiver answered 2xx.
+	OutcomeSucceeded Outcome = "succeeded"
+	// OutcomeRetry: a 5xx, 408, 425, 429, timeout or connection error; try again later.
+	OutcomeRetry Outcome = "retry"
+	// OutcomeFinal: the receiver refused for good (another 4xx, or a forbidden address).
+	OutcomeFinal Outcome = "final"
+)
+
+// DeliverInput is one attempt of one delivery. It carries ids and the body,
+// never the signing key: the key is loaded here so it stays out of history.
+type DeliverInput struct {
+	DeliveryID     string
+	CompanyID      int64
+	SubscriptionID string
+	URL            string
+	Event          models.EventKey
+	EventID        string
+	CallID         string
+	Body           string
+	Attempt        int
+	WorkflowID     string
+	// Final marks the last attempt of the schedule: a retryable failure then
+	// leaves the delivery failed instead of pending.
+	Final bool
+}
+
+// DeliverResult describes the attempt; HTTP failures are results, not
+// errors, so the workflow decides what comes next.
+type DeliverResult struct {
+	Outcome    Outcome
+	StatusCode int
+	ErrorClass string
+	LatencyMS  int64
+	// RetryAfter is the receiver's Retry-After on 429/503, when it sent one.
+	RetryAfter time.Duration
+}
+
+// Deliver sends one signed attempt and records it. It returns an error only
+// when the attempt could not be carried out or recorded (database down), so
+// Temporal retries the activity itself.
+func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
+	company, err := a.Store.CompanyByID(ctx, in.CompanyID)
+	if err != nil {
+		return DeliverResult{}, fmt.Errorf("load company %d: %w", in.CompanyID, err)
+	}
+	started := a.now()
+	res, excerpt := a.post(ctx, company, in, started)
+	status := models.DeliveryPending
+	switch {
+	case res.Outcome == OutcomeSucceeded:
+		status = models.DeliverySucceeded
+	case res.Outcome == OutcomeFinal || in.Final:
+		status = models.DeliveryFailed
+	}
+	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, SubscriptionID: in.SubscriptionID,
+		Event: in.Event, EventID: in.EventID, CallID: in.CallID, URL: in.URL, Body: in.Body, WorkflowID: in.WorkflowID}
+	at := models.Attempt{Number: in.Attempt, AttemptedAt: started, URL: in.URL, StatusCode: res.StatusCode,
+		LatencyMS: res.LatencyMS, ErrorClass: res.ErrorClass, ResponseBody: excerpt}
+	if err := a.Store.RecordAttempt(ctx, d, at, status); err != nil {
+		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
+	}
+	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.DeliveryID,
+			"attempt", in.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(excerpt, 200))
+	}
+	return res, nil
+}
+
+func (a *Activities) post(ctx context.Context, company models.Company, in DeliverInput, now time.Time) (DeliverResult, string) {
+	body := []byte(in.Body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
+	if err != nil {
+		return DeliverResult{Outcome: OutcomeFinal, ErrorClass: "invalid_url"}, err.Error()
+	}
+	keys := company.ActiveKeys(now)
+	secrets := make([][]byte, len(keys))
+	for i, k := range keys {
+		secrets[i] = []byte(k)
+	}
+	ts := now.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Callhooks/"+Version+" (+https://github.com/callhooks/callhooks)")
+	req.Header.Set(signing.HeaderSignature, signing.CallRail(company.SigningKey, body))
+	req.Header.Set(signing.HeaderWebhookID, in.DeliveryID)
+	req.Header.Set(signing.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(signing.HeaderWebhookSignature, signing.StandardHeader(secrets, in.DeliveryID, ts, body))
+	req.Header.Set(HeaderEvent, string(in.Event))
+
+	start := time.Now()
+	resp, err := a.HTTP.Do(req)
+	latency := time.Since(start).Milliseconds()
+	if err != nil {
+		class, outcome := classifyTransportError(err)
+		return DeliverResult{Outcome: outcome, ErrorClass: class, LatencyMS: latency}, err.Error()
+	}
+	defer resp.Body.Close()
+	limit := a.MaxResponseBytes
+	if limit <= 0 {
+		limit = 64 << 10
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	res := classifyStatus(resp.StatusCode, resp.Header.Get("Retry-After"), now)
+	res.LatencyMS = latency
+	return res, truncate(string(raw), ExcerptBytes)
+}
+
+// classifyStatus turns an HTTP status into an outcome: 2xx succeeds; 408,
+// 425, 429 and 5xx retry; any other 4xx is final at once; 3xx (redirects
+// are not followed) retries, since it is usually a passing misconfiguration.
+func classifyStatus(code int, retryAfter string, now time.Time) DeliverResult {
+	res := DeliverResult{StatusCode: code}
+	switch {
+	case code >= 200 && code < 300:
+		res.Outcome = OutcomeSucceeded
+		return res
+	case code == http.StatusRequestTimeout || code == http.StatusTooEarly || code == http.StatusTooManyRequests:
+		res.Outcome, res.ErrorClass = OutcomeRetry, "http_"+strconv.Itoa(code)
+	case code >= 400 && code < 500:
+		res.Outcome, res.ErrorClass = OutcomeFinal, "http_4xx"
+		if code == http.StatusGone {
+			res.ErrorClass = "http_410_gone"
+		}
+		return res
+	case code >= 500:
+		res.Outcome, res.ErrorClass = OutcomeRetry, "http_5xx"
+	default:
+		res.Outcome, res.ErrorClass = OutcomeRetry, "http_"+strconv.Itoa(code)
+	}
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		res.RetryAfter = parseRetryAfter(retryAfter, now)
+	}
+	return res
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func classifyTransportError(err error) (string, Outcome) {
+	if errors.Is(err, ErrForbiddenAddress) {
+		return "forbidden_address", OutcomeFinal
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return "timeout", OutcomeRetry
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "dns", OutcomeRetry
+	}
+	return "connection", OutcomeRetry
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,39 @@
+// Package worker wires Callhooks' workflows and activities to a Temporal
+// worker on the Callhooks task queue.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// Options tune the worker.
+type Options struct {
+	// MaxConcurrentActivities bounds deliveries in flight (activities and
+	// local activities each).
+	MaxConcurrentActivities int
+}
+
+// Register puts every workflow and activity on a registry (a worker, or a
+// test environment) so both see exactly the same set.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflow(workflows.CallWorkflow)
+	r.RegisterWorkflow(workflows.DeliveryWorkflow)
+	r.RegisterActivity(acts)
+}
+
+// New builds (but does not start) a worker polling the Callhooks task queue.
+func New(c client.Client, acts *activities.Activities, o Options) sdkworker.Worker {
+	if o.MaxConcurrentActivities <= 0 {
+		o.MaxConcurrentActivities = 200
+	}
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:      o.MaxConcurrentActivities,
+		MaxConcurrentLocalActivityExecutionSize: o.MaxConcurrentActivities,
+	})
+	Register(w, acts)
+	return w
+}

@@ -1,0 +1,105 @@
+package workflows
+
+import (
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/callhooks/callhooks/activities"
+)
+
+// dispatcher sends emissions to endpoints: one coroutine per endpoint keeps
+// that endpoint's webhooks of this workflow in order, while endpoints never
+// wait for each other.
+type dispatcher struct {
+	cfg     DeliveryConfig
+	queues  map[string]*endpointQueue
+	pending int
+}
+
+type endpointQueue struct {
+	jobs []activities.DeliverInput
+}
+
+func newDispatcher(cfg DeliveryConfig) *dispatcher {
+	return &dispatcher{cfg: cfg.withDefaults(), queues: map[string]*endpointQueue{}}
+}
+
+// enqueue adds a delivery behind the endpoint's earlier ones.
+func (d *dispatcher) enqueue(ctx workflow.Context, job activities.DeliverInput) {
+	q, ok := d.queues[job.SubscriptionID]
+	if !ok {
+		q = &endpointQueue{}
+		d.queues[job.SubscriptionID] = q
+		workflow.Go(ctx, func(ctx workflow.Context) { d.run(ctx, q) })
+	}
+	q.jobs = append(q.jobs, job)
+	d.pending++
+}
+
+// idle reports whether every enqueued delivery has finished.
+func (d *dispatcher) idle() bool { return d.pending == 0 }
+
+func (d *dispatcher) run(ctx workflow.Context, q *endpointQueue) {
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(q.jobs) > 0 }); err != nil {
+			return
+		}
+		job := q.jobs[0]
+		q.jobs = q.jobs[1:]
+		d.deliver(ctx, job)
+		d.pending--
+	}
+}
+
+// deliver makes the first attempt inline (a local activity: the cheapest
+// path when the receiver is healthy) and hands a failing delivery to its
+// own DeliveryWorkflow, waiting for it so later webhooks stay in order.
+func (d *dispatcher) deliver(ctx workflow.Context, job activities.DeliverInput) {
+	log := workflow.GetLogger(ctx)
+	var a *activities.Activities
+	job.Attempt = 1
+	first := workflow.Now(ctx)
+	lctx := firstAttemptOptions(ctx, d.cfg)
+	o := workflow.GetLocalActivityOptions(lctx)
+	o.Summary = attemptSummary(job)
+	lctx = workflow.WithLocalActivityOptions(lctx, o)
+	var res activities.DeliverResult
+	err := workflow.ExecuteLocalActivity(lctx, a.Deliver, job).Get(ctx, &res)
+	if err == nil && res.Outcome != activities.OutcomeRetry {
+		return
+	}
+	if err != nil {
+		log.Warn("first attempt could not run; handing to the delivery workflow", "delivery_id", job.DeliveryID, "error", err)
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
+		TaskQueue:             TaskQueue,
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:         string(job.Event) + " -> " + endpointHost(job.URL),
+	})
+	if d.cfg.SearchAttributes {
+		co := workflow.GetChildWorkflowOptions(cctx)
+		co.TypedSearchAttributes = deliverySearchAttributes(job)
+		cctx = workflow.WithChildOptions(cctx, co)
+	}
+	in := DeliveryInput{Deliver: job, Config: d.cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res}
+	if err != nil {
+		in.StartAttempt = 1
+	}
+	var out DeliveryResult
+	if err := workflow.ExecuteChildWorkflow(cctx, DeliveryWorkflow, in).Get(ctx, &out); err != nil {
+		log.Warn("delivery failed", "delivery_id", job.DeliveryID, "error", err)
+	}
+}
+
+func deliverySearchAttributes(job activities.DeliverInput) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		temporal.NewSearchAttributeKeyInt64(SACompanyID).ValueSet(job.CompanyID),
+		temporal.NewSearchAttributeKeyKeyword(SACallID).ValueSet(job.CallID),
+		temporal.NewSearchAttributeKeyKeyword(SAEvent).ValueSet(string(job.Event)),
+		temporal.NewSearchAttributeKeyKeyword(SASubscriptionID).ValueSet(job.SubscriptionID),
+		temporal.NewSearchAttributeKeyKeyword(SAEndpointHost).ValueSet(endpointHost(job.URL)),
+	)
+}
