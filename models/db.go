@@ -21,7 +21,7 @@ import (
 func Open(dsn, sqlitePath string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		TranslateError: true,
 	}
 	if dsn != "" {

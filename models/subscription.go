@@ -284,6 +284,9 @@ func (s *Store) ReplaceWebhooks(ctx context.Context, c Company, view map[EventKe
 				}
 				sub := Subscription{ID: newSortableID("sub_"), CompanyID: c.ID, Event: EventKey(k), URL: u, Active: true}
 				if err := tx.Create(&sub).Error; err != nil {
+					if isUniqueViolation(err) {
+						return fmt.Errorf("create subscription: %w", ErrConflict)
+					}
 					return fmt.Errorf("create subscription: %w", err)
 				}
 			}

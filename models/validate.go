@@ -33,7 +33,7 @@ func (es ValidationErrors) Error() string {
 	if len(es) == 1 {
 		return es[0].Message
 	}
-	return fmt.Sprintf("%s (and %d more problems)", es[0].Message, len(es)-1)
+	return fmt.Sprintf("%s (and %d more)", es[0].Message, len(es)-1)
 }
 
 func invalid(code, field, format string, args ...any) *ValidationError {

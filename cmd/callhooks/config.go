@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// Config is every setting Callhooks reads, all from the environment; the
+// README's configuration table documents each one.
+type Config struct {
+	DatabaseURL string `env:"DATABASE_URL"`
+	DataDir     string `env:"CALLHOOKS_DATA_DIR" envDefault:".callhooks"`
+	HTTPAddr    string `env:"CALLHOOKS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	LogLevel    string `env:"CALLHOOKS_LOG_LEVEL" envDefault:"info"`
+
+	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// SearchAttributes tags delivery workflows with Callhooks' custom search
+	// attributes; enable it once they are registered (dev registers them).
+	SearchAttributes bool `env:"CALLHOOKS_SEARCH_ATTRIBUTES" envDefault:"false"`
+
+	TemporalPort int    `env:"CALLHOOKS_TEMPORAL_PORT" envDefault:"7233"`
+	UIPort       int    `env:"CALLHOOKS_UI_PORT" envDefault:"8233"`
+	DevAPIKey    string `env:"CALLHOOKS_DEV_API_KEY"`
+
+	BootstrapAPIKey     string `env:"CALLHOOKS_BOOTSTRAP_API_KEY"`
+	AllowPrivateTargets bool   `env:"CALLHOOKS_ALLOW_PRIVATE_TARGETS" envDefault:"false"`
+
+	DeliveryTimeout    time.Duration   `env:"CALLHOOKS_DELIVERY_TIMEOUT" envDefault:"15s"`
+	RetrySchedule      []time.Duration `env:"CALLHOOKS_RETRY_SCHEDULE" envDefault:"5s,5m,30m,2h,5h,10h" envSeparator:","`
+	RetryWindow        time.Duration   `env:"CALLHOOKS_RETRY_WINDOW" envDefault:"72h"`
+	ModificationWindow time.Duration   `env:"CALLHOOKS_MODIFICATION_WINDOW" envDefault:"24h"`
+	ReorderWindow      time.Duration   `env:"CALLHOOKS_REORDER_WINDOW" envDefault:"3s"`
+	MaxConnsPerHost    int             `env:"CALLHOOKS_MAX_CONNS_PER_HOST" envDefault:"10"`
+	WorkerConcurrency  int             `env:"CALLHOOKS_WORKER_CONCURRENCY" envDefault:"200"`
+
+	MaxBodyBytes      int64         `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
+	SigningKeyOverlap time.Duration `env:"CALLHOOKS_SIGNING_KEY_OVERLAP" envDefault:"24h"`
+}
+
+// loadConfig reads the environment; a malformed value is an error naming it.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return Config{}, fmt.Errorf("read configuration: %w", err)
+	}
+	return c, nil
+}
+
+// sqlitePath is where the embedded database lives when DATABASE_URL is unset.
+func (c Config) sqlitePath() string { return filepath.Join(c.DataDir, "callhooks.db") }
+
+// callConfig is the workflow timing handed to every new call workflow.
+func (c Config) callConfig() workflows.CallConfig {
+	return workflows.CallConfig{
+		ModificationWindow: c.ModificationWindow,
+		ReorderWindow:      c.ReorderWindow,
+		Delivery: workflows.DeliveryConfig{
+			AttemptTimeout:   c.DeliveryTimeout,
+			Schedule:         c.RetrySchedule,
+			RetryWindow:      c.RetryWindow,
+			SearchAttributes: c.SearchAttributes,
+		},
+	}
+}
+
+func (c Config) logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

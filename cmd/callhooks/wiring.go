@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/server"
+	"github.com/callhooks/callhooks/worker"
+)
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: cfg.logLevel()}))
+}
+
+// openStore opens the database (PostgreSQL when DATABASE_URL is set, else
+// the embedded SQLite file), migrates it and applies the bootstrap key.
+func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Store, error) {
+	db, err := models.Open(cfg.DatabaseURL, cfg.sqlitePath())
+	if err != nil {
+		return nil, err
+	}
+	if err := models.Migrate(db); err != nil {
+		return nil, err
+	}
+	store := models.NewStore(db, models.URLPolicy{AllowPrivate: allowPrivate})
+	if cfg.BootstrapAPIKey != "" {
+		if _, err := store.BootstrapAPIKey(ctx, cfg.BootstrapAPIKey); err != nil {
+			return nil, fmt.Errorf("bootstrap api key: %w", err)
+		}
+	}
+	return store, nil
+}
+
+// dialTemporal returns a lazy client: the API starts even while Temporal is
+// down and answers 503 for events until it is back.
+func dialTemporal(cfg Config, log *slog.Logger) (client.Client, error) {
+	c, err := client.NewLazyClient(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("temporal client: %w", err)
+	}
+	return c, nil
+}
+
+func newActivities(cfg Config, store *models.Store, allowPrivate bool) *activities.Activities {
+	return &activities.Activities{
+		Store: store,
+		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
+			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
+		}),
+	}
+}
+
+func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger) *server.Server {
+	return server.New(server.Deps{
+		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(),
+		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap},
+	})
+}
+
+// serveHTTP serves until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("api listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown http: %w", err)
+	}
+	return nil
+}
+
+func runServer(ctx context.Context, cfg Config) error {
+	log := newLogger(cfg, os.Stderr)
+	store, err := openStore(ctx, cfg, cfg.AllowPrivateTargets)
+	if err != nil {
+		return err
+	}
+	tc, err := dialTemporal(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log).Handler(), log)
+}
+
+func runWorker(ctx context.Context, cfg Config) error {
+	log := newLogger(cfg, os.Stderr)
+	store, err := openStore(ctx, cfg, cfg.AllowPrivateTargets)
+	if err != nil {
+		return err
+	}
+	tc, err := client.Dial(client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+	w := worker.New(tc, newActivities(cfg, store, cfg.AllowPrivateTargets), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
+	<-ctx.Done()
+	w.Stop() // stops polling and waits for running activities (WorkerStopTimeout)
+	return nil
+}
+
+func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
+	if _, err := openStore(ctx, cfg, false); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "database schema is up to date")
+	return nil
+}

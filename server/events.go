@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// maxEventIDLength bounds client-chosen event ids (they become part of
+// workflow ids and delivery ids).
+const maxEventIDLength = 200
+
+// eventHandlers take in events and hand them to Temporal.
+type eventHandlers struct {
+	store    *models.Store
+	temporal client.Client
+	calls    workflows.CallConfig
+	log      *slog.Logger
+}
+
+// eventRequest is an ingested event: a stage of a call, or a one-off event.
+type eventRequest struct {
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	CallID     string         `json:"call_id"`
+	OccurredAt *time.Time     `json:"occurred_at"`
+	Data       map[string]any `json:"data"`
+}
+
+// eventAcceptedJSON is the answer to an accepted event; a repeated post of
+// the same id gets the same answer.
+type eventAcceptedJSON struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Status     string `json:"status"`
+	WorkflowID string `json:"workflow_id"`
+}
+
+// create answers 202 only once Temporal has durably taken the event (the
+// signal is in the workflow's history); 503 when Temporal is unreachable.
+func (h eventHandlers) create(c *gin.Context) {
+	req, ok := bindJSON[eventRequest](c)
+	if !ok {
+		return
+	}
+	company := companyFrom(c)
+	if err := validateEvent(req, company); err != nil {
+		writeError(c, err)
+		return
+	}
+	wfID := workflows.CallWorkflowID(company.ID, req.CallID)
+	canonical, _ := json.Marshal(req)
+	sum := sha256.Sum256(canonical)
+	row, accepted, err := h.store.ReserveEvent(c.Request.Context(), models.IngestedEvent{
+		CompanyID: company.ID, EventID: req.ID, Type: models.EventKey(req.Type), CallID: req.CallID,
+		BodyHash: hex.EncodeToString(sum[:]), WorkflowID: wfID,
+	})
+	switch {
+	case errors.Is(err, models.ErrEventIDReused):
+		writeError(c, newAPIError(http.StatusConflict, "event_id_reused",
+			"event id %q was already used for a different event; event ids must be unique per company", req.ID))
+		return
+	case err != nil:
+		writeError(c, err)
+		return
+	}
+	answer := eventAcceptedJSON{ID: req.ID, Type: req.Type, Status: "accepted", WorkflowID: row.WorkflowID}
+	if accepted {
+		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusAccepted, answer)
+		return
+	}
+	if err := h.signal(c.Request.Context(), company, req, wfID); err != nil {
+		h.log.Error("hand event to temporal", "event_id", req.ID, "company_id", company.ID, "error", err)
+		c.Header("Retry-After", "5")
+		writeError(c, newAPIError(http.StatusServiceUnavailable, "temporal_unavailable",
+			"the event was not accepted because the workflow service is unreachable; post it again (same id) shortly"))
+		return
+	}
+	if err := h.store.MarkEventAccepted(c.Request.Context(), company.ID, req.ID); err != nil {
+		// Temporal has it; a repeat post re-signals and the workflow drops the duplicate.
+		h.log.Warn("mark event accepted", "event_id", req.ID, "error", err)
+	}
+	c.JSON(http.StatusAccepted, answer)
+}
+
+// signal starts the call's workflow or signals the running one, in one call.
+func (h eventHandlers) signal(ctx context.Context, company models.Company, req eventRequest, wfID string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	sig := workflows.EventSignal{EventID: req.ID, Type: models.EventKey(req.Type), Data: req.Data}
+	if req.OccurredAt != nil {
+		sig.OccurredAt = req.OccurredAt.UTC()
+	}
+	_, err := h.temporal.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig, client.StartWorkflowOptions{
+		ID:                       wfID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "call " + req.CallID + " of company " + company.Name,
+	}, workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID, Config: h.calls})
+	return err
+}
+
+// validateEvent checks what every event needs and says what to fix.
+func validateEvent(req eventRequest, company models.Company) error {
+	var errs models.ValidationErrors
+	add := func(code, field, format string, args ...any) {
+		errs = append(errs, invalidInput(code, field, format, args...))
+	}
+	if req.ID == "" {
+		add("missing_field", "id", "id is required: a unique id for this event, used to ignore repeated posts")
+	} else if len(req.ID) > maxEventIDLength {
+		add("invalid_field", "id", "id is %d characters long; the limit is %d", len(req.ID), maxEventIDLength)
+	}
+	key := models.EventKey(req.Type)
+	switch {
+	case req.Type == "":
+		add("missing_field", "type", "type is required: one of the ten event keys")
+	case !key.Valid():
+		add("unknown_event", "type", "type %q is not one of the ten event keys", req.Type)
+	case !key.IsCallEvent():
+		add("unsupported_event", "type", "type %q is not accepted by this endpoint yet; call events are", req.Type)
+	}
+	if ok, plan := key.AllowedBy(company.Plans); !ok {
+		add("plan_required", "type", "the company's plan does not include %s events (needs %s)", req.Type, plan)
+	}
+	if key.IsCallEvent() && req.CallID == "" {
+		add("missing_field", "call_id", "call_id is required for %s events", req.Type)
+	}
+	if len(req.CallID) > maxEventIDLength {
+		add("invalid_field", "call_id", "call_id is %d characters long; the limit is %d", len(req.CallID), maxEventIDLength)
+	}
+	if req.Data == nil {
+		add("missing_field", "data", "data is required: an object with the call's fields (CallRail names)")
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}

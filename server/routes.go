@@ -1,0 +1,67 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// newRouter lists every route of the API; add new ones here.
+func newRouter(d Deps) *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	// An API answers a stray slash with a JSON 404, not a redirect.
+	r.RedirectTrailingSlash = false
+	r.Use(assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes))
+	r.NoRoute(noRoute)
+	r.NoMethod(noMethod)
+
+	r.GET("/healthz", healthz)
+
+	companies := companyHandlers{store: d.Store, cfg: d.Config}
+	subscriptions := subscriptionHandlers{store: d.Store}
+	webhooks := webhookHandlers{store: d.Store}
+	apiKeys := apiKeyHandlers{store: d.Store}
+
+	v1 := r.Group("/v1", authenticate(d.Store))
+	v1.POST("/api-keys", apiKeys.create)
+	v1.GET("/api-keys", apiKeys.list)
+	v1.DELETE("/api-keys/:id", apiKeys.revoke)
+	v1.POST("/companies", companies.create)
+	v1.GET("/companies", companies.list)
+
+	// Routes below act on one company of the caller's account; handlers
+	// read it with companyFrom(c).
+	companyGroup := v1.Group("/companies/:company_id", loadCompany(d.Store))
+	companyGroup.GET("", companies.get)
+	companyGroup.PATCH("", companies.update)
+	companyGroup.POST("/signing-key/rotate", companies.rotateSigningKey)
+
+	companyGroup.POST("/subscriptions", subscriptions.create)
+	companyGroup.POST("/subscriptions/bulk", subscriptions.createBulk)
+	companyGroup.GET("/subscriptions", subscriptions.list)
+	companyGroup.GET("/subscriptions/:id", subscriptions.get)
+	companyGroup.PATCH("/subscriptions/:id", subscriptions.update)
+	companyGroup.DELETE("/subscriptions/:id", subscriptions.delete)
+
+	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, log: d.Logger}
+	companyGroup.POST("/events", events.create)
+
+	companyGroup.GET("/webhooks", webhooks.get)
+	companyGroup.PUT("/webhooks", webhooks.replace)
+	return r
+}
+
+// healthz tells a load balancer the process serves HTTP.
+func healthz(c *gin.Context) {
+	c.PureJSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func noRoute(c *gin.Context) {
+	writeError(c, newAPIError(http.StatusNotFound, "not_found", "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+}
+
+func noMethod(c *gin.Context) {
+	writeError(c, newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; use %s",
+		c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow")))
+}

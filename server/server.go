@@ -1,0 +1,78 @@
+// Package server is Callhooks' REST API: JSON over HTTP under /v1, served by
+// Gin, acting for the account whose API key signs each request.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// DefaultMaxBodyBytes caps request bodies when Config leaves it zero; a
+// 1000-item bulk request fits with room to spare.
+const DefaultMaxBodyBytes int64 = 256 << 10
+
+// DefaultSigningKeyOverlap is how long a rotated-out signing key keeps
+// signing when Config leaves it zero: a day for receivers to switch.
+const DefaultSigningKeyOverlap = 24 * time.Hour
+
+// Config holds the API's settings (filled from the environment by main).
+type Config struct {
+	// MaxBodyBytes caps every request body; larger bodies get 413.
+	MaxBodyBytes int64
+	// SigningKeyOverlap is passed to Store.RotateSigningKey.
+	SigningKeyOverlap time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.SigningKeyOverlap <= 0 {
+		c.SigningKeyOverlap = DefaultSigningKeyOverlap
+	}
+	return c
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	// Store runs every query; handlers hold no other database handle.
+	Store *models.Store
+	// Logger gets one line per request; nil discards.
+	Logger *slog.Logger
+	// Config is applied with defaults for its zero fields.
+	Config Config
+	// Temporal takes ingested events; nil answers 503 for them.
+	Temporal client.Client
+	// Calls is the timing handed to each new call workflow.
+	Calls workflows.CallConfig
+}
+
+// Server is the HTTP API.
+type Server struct {
+	engine *gin.Engine
+}
+
+// New builds the API with its routes; it opens nothing and starts nothing.
+func New(d Deps) *Server {
+	// Gin's mode is process-wide; release mode stops its debug route dump.
+	gin.SetMode(gin.ReleaseMode)
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	d.Config = d.Config.withDefaults()
+	return &Server{engine: newRouter(d)}
+}
+
+// Handler is what main hands to its http.Server.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Engine exposes the router for route listing in tests and later additions.
+func (s *Server) Engine() *gin.Engine { return s.engine }
