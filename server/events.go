@@ -24,10 +24,11 @@ const maxEventIDLength = 200
 
 // eventHandlers take in events and hand them to Temporal.
 type eventHandlers struct {
-	store    *models.Store
-	temporal client.Client
-	calls    workflows.CallConfig
-	log      *slog.Logger
+	store     *models.Store
+	temporal  client.Client
+	calls     workflows.CallConfig
+	taskQueue string
+	log       *slog.Logger
 }
 
 // eventRequest is an ingested event: a stage of a call, or a one-off event.
@@ -82,6 +83,10 @@ func (h eventHandlers) create(c *gin.Context) {
 		c.JSON(http.StatusAccepted, answer)
 		return
 	}
+	if h.temporal == nil {
+		writeError(c, newAPIError(http.StatusServiceUnavailable, "temporal_unavailable", "this server has no workflow service configured"))
+		return
+	}
 	if err := h.signal(c.Request.Context(), company, req, wfID); err != nil {
 		h.log.Error("hand event to temporal", "event_id", req.ID, "company_id", company.ID, "error", err)
 		c.Header("Retry-After", "5")
@@ -106,7 +111,7 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 	}
 	_, err := h.temporal.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig, client.StartWorkflowOptions{
 		ID:                       wfID,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                h.queue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            "call " + req.CallID + " of company " + company.Name,
@@ -150,4 +155,11 @@ func validateEvent(req eventRequest, company models.Company) error {
 		return errs
 	}
 	return nil
+}
+
+func (h eventHandlers) queue() string {
+	if h.taskQueue != "" {
+		return h.taskQueue
+	}
+	return workflows.TaskQueue
 }

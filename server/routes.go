@@ -44,7 +44,7 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.PATCH("/subscriptions/:id", subscriptions.update)
 	companyGroup.DELETE("/subscriptions/:id", subscriptions.delete)
 
-	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, log: d.Logger}
+	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
 	companyGroup.POST("/events", events.create)
 
 	companyGroup.GET("/webhooks", webhooks.get)

@@ -53,6 +53,8 @@ type Deps struct {
 	Temporal client.Client
 	// Calls is the timing handed to each new call workflow.
 	Calls workflows.CallConfig
+	// TaskQueue is where new workflows go; defaults to workflows.TaskQueue.
+	TaskQueue string
 }
 
 // Server is the HTTP API.

@@ -15,6 +15,8 @@ type Options struct {
 	// MaxConcurrentActivities bounds deliveries in flight (activities and
 	// local activities each).
 	MaxConcurrentActivities int
+	// TaskQueue defaults to workflows.TaskQueue.
+	TaskQueue string
 }
 
 // Register puts every workflow and activity on a registry (a worker, or a
@@ -30,7 +32,10 @@ func New(c client.Client, acts *activities.Activities, o Options) sdkworker.Work
 	if o.MaxConcurrentActivities <= 0 {
 		o.MaxConcurrentActivities = 200
 	}
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+	if o.TaskQueue == "" {
+		o.TaskQueue = workflows.TaskQueue
+	}
+	w := sdkworker.New(c, o.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:      o.MaxConcurrentActivities,
 		MaxConcurrentLocalActivityExecutionSize: o.MaxConcurrentActivities,
 	})

@@ -1,8 +1,8 @@
 package workflows
 
 import (
-	"hash/fnv"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"time"
 

@@ -12,7 +12,9 @@ import (
 // that endpoint's webhooks of this workflow in order, while endpoints never
 // wait for each other.
 type dispatcher struct {
-	cfg     DeliveryConfig
+	cfg DeliveryConfig
+	// queues are keyed by endpoint URL: one URL subscribed to several
+	// events is still one endpoint, whose webhooks must stay in order.
 	queues  map[string]*endpointQueue
 	pending int
 }
@@ -27,10 +29,10 @@ func newDispatcher(cfg DeliveryConfig) *dispatcher {
 
 // enqueue adds a delivery behind the endpoint's earlier ones.
 func (d *dispatcher) enqueue(ctx workflow.Context, job activities.DeliverInput) {
-	q, ok := d.queues[job.SubscriptionID]
+	q, ok := d.queues[job.URL]
 	if !ok {
 		q = &endpointQueue{}
-		d.queues[job.SubscriptionID] = q
+		d.queues[job.URL] = q
 		workflow.Go(ctx, func(ctx workflow.Context) { d.run(ctx, q) })
 	}
 	q.jobs = append(q.jobs, job)
@@ -74,7 +76,6 @@ func (d *dispatcher) deliver(ctx workflow.Context, job activities.DeliverInput) 
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
-		TaskQueue:             TaskQueue,
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:         string(job.Event) + " -> " + endpointHost(job.URL),

@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// TaskQueue is the one queue Callhooks' workers poll.
+// TaskQueue is the queue Callhooks' workers poll by default; delivery
+// workflows inherit their call workflow's queue.
 const TaskQueue = "callhooks"
 
 // SignalEvent carries an ingested event into a running workflow.

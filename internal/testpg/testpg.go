@@ -251,6 +251,5 @@ func (c *Cluster) Stop() {
 	c.cmd = nil
 }
 
-
 // Exit is Run followed by os.Exit, for a one-line TestMain.
 func Exit(m *testing.M, c **Cluster) { os.Exit(Run(m, c)) }
