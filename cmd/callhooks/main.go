@@ -28,6 +28,10 @@ commands:
   worker    run the Temporal worker that delivers webhooks
   migrate   apply database migrations and exit
   admin     administration: create-account --name N --email E
+  receive   a local webhook receiver that prints and verifies what arrives
+            (--addr 127.0.0.1:9000 --secret <signing_key> [--status 200])
+  healthcheck URL
+            exit 0 when URL answers 2xx (for container health checks)
 `
 
 func main() {
@@ -63,6 +67,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runMigrate(ctx, cfg, out)
 	case "admin":
 		return runAdmin(ctx, cfg, args[1:], out)
+	case "receive":
+		return runReceive(ctx, args[1:], out)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
