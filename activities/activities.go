@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -26,6 +27,11 @@ type Activities struct {
 	MaxResponseBytes int64
 	// Now is the clock (tests fix it); nil means time.Now.
 	Now func() time.Time
+	// Health decides when a failing endpoint is switched off; zero values
+	// mean models.DefaultHealthPolicy.
+	Health models.HealthPolicy
+	// Metrics counts attempts and finished deliveries; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (a *Activities) now() time.Time {
@@ -39,6 +45,9 @@ func (a *Activities) now() time.Time {
 type Target struct {
 	SubscriptionID string
 	URL            string
+	// RetryWindow overrides the configured retry window (0: keep it); the
+	// subscription's setting wins over the company's.
+	RetryWindow time.Duration
 }
 
 // ResolveInput names the company and event whose subscribers are wanted.
@@ -47,20 +56,30 @@ type ResolveInput struct {
 	Event     models.EventKey
 }
 
-// ResolveResult is the set of endpoints, fixed in history once returned.
+// ResolveResult is the set of endpoints, fixed in history once returned,
+// and the company's plans that shape the body.
 type ResolveResult struct {
 	Targets []Target
+	Plans   models.Plans
 }
 
 // ResolveSubscriptions lists the active endpoints for an event.
 func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) (ResolveResult, error) {
+	company, err := a.Store.CompanyByID(ctx, in.CompanyID)
+	if err != nil {
+		return ResolveResult{}, fmt.Errorf("resolve subscriptions: %w", err)
+	}
 	subs, err := a.Store.ActiveSubscriptions(ctx, in.CompanyID, in.Event)
 	if err != nil {
 		return ResolveResult{}, fmt.Errorf("resolve subscriptions: %w", err)
 	}
-	out := ResolveResult{Targets: make([]Target, 0, len(subs))}
+	out := ResolveResult{Targets: make([]Target, 0, len(subs)), Plans: company.Plans}
 	for _, s := range subs {
-		out.Targets = append(out.Targets, Target{SubscriptionID: s.ID, URL: s.URL})
+		window := time.Duration(company.RetryWindowSeconds) * time.Second
+		if s.RetryWindowSeconds > 0 {
+			window = time.Duration(s.RetryWindowSeconds) * time.Second
+		}
+		out.Targets = append(out.Targets, Target{SubscriptionID: s.ID, URL: s.URL, RetryWindow: window})
 	}
 	return out, nil
 }

@@ -63,6 +63,11 @@ type DeliverResult struct {
 	LatencyMS  int64
 	// RetryAfter is the receiver's Retry-After on 429/503, when it sent one.
 	RetryAfter time.Duration
+	// BodyExcerpt is the start of the receiver's answer on failure, so the
+	// Temporal UI shows why an attempt failed.
+	BodyExcerpt string
+	// Disabled reports that this attempt switched the subscription off.
+	Disabled bool
 }
 
 // Deliver sends one signed attempt and records it. It returns an error only
@@ -74,6 +79,18 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{}, fmt.Errorf("load company %d: %w", in.CompanyID, err)
 	}
 	started := a.now()
+	if in.Attempt > 1 && in.SubscriptionID != "" {
+		// A retry to an endpoint that was switched off (410, failing too
+		// long, or by its owner) stops here; the delivery stays retryable.
+		on, err := a.Store.SubscriptionActive(ctx, in.SubscriptionID)
+		if err != nil {
+			return DeliverResult{}, fmt.Errorf("check subscription: %w", err)
+		}
+		if !on {
+			res := DeliverResult{Outcome: OutcomeFinal, ErrorClass: "subscription_disabled"}
+			return res, a.record(ctx, in, res, "", started, models.DeliveryFailed)
+		}
+	}
 	res, excerpt := a.post(ctx, company, in, started)
 	status := models.DeliveryPending
 	switch {
@@ -82,18 +99,43 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	case res.Outcome == OutcomeFinal || in.Final:
 		status = models.DeliveryFailed
 	}
-	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, SubscriptionID: in.SubscriptionID,
-		Event: in.Event, EventID: in.EventID, CallID: in.CallID, URL: in.URL, Body: in.Body, WorkflowID: in.WorkflowID}
-	at := models.Attempt{Number: in.Attempt, AttemptedAt: started, URL: in.URL, StatusCode: res.StatusCode,
-		LatencyMS: res.LatencyMS, ErrorClass: res.ErrorClass, ResponseBody: excerpt}
-	if err := a.Store.RecordAttempt(ctx, d, at, status); err != nil {
+	if res.Outcome != OutcomeSucceeded {
+		res.BodyExcerpt = truncate(excerpt, 256)
+	}
+	outcome := models.EndpointOutcome{SubscriptionID: in.SubscriptionID, Success: res.Outcome == OutcomeSucceeded,
+		Gone: res.StatusCode == http.StatusGone, At: started}
+	policy := a.Health
+	if policy.DisableAfter == 0 {
+		policy = models.DefaultHealthPolicy()
+	}
+	d, at := attemptRows(in, res, excerpt, started)
+	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
+	if err != nil {
 		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
 	}
+	res.Disabled = disabled
 	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
 		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.DeliveryID,
 			"attempt", in.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(excerpt, 200))
 	}
 	return res, nil
+}
+
+// record stores an attempt that made no HTTP request.
+func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverResult, excerpt string, at time.Time, st models.DeliveryStatus) error {
+	d, row := attemptRows(in, res, excerpt, at)
+	if err := a.Store.RecordAttempt(ctx, d, row, st); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}
+
+func attemptRows(in DeliverInput, res DeliverResult, excerpt string, at time.Time) (models.Delivery, models.Attempt) {
+	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, SubscriptionID: in.SubscriptionID,
+		Event: in.Event, EventID: in.EventID, CallID: in.CallID, URL: in.URL, Body: in.Body, WorkflowID: in.WorkflowID}
+	row := models.Attempt{Number: in.Attempt, AttemptedAt: at, URL: in.URL, StatusCode: res.StatusCode,
+		LatencyMS: res.LatencyMS, ErrorClass: res.ErrorClass, ResponseBody: excerpt}
+	return d, row
 }
 
 func (a *Activities) post(ctx context.Context, company models.Company, in DeliverInput, now time.Time) (DeliverResult, string) {
@@ -110,7 +152,7 @@ func (a *Activities) post(ctx context.Context, company models.Company, in Delive
 	ts := now.Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Callhooks/"+Version+" (+https://github.com/callhooks/callhooks)")
-	req.Header.Set(signing.HeaderSignature, signing.CallRail(company.SigningKey, body))
+	req.Header.Set(signing.HeaderSignature, signing.CallRail(company.CallRailKey(now), body))
 	req.Header.Set(signing.HeaderWebhookID, in.DeliveryID)
 	req.Header.Set(signing.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(signing.HeaderWebhookSignature, signing.StandardHeader(secrets, in.DeliveryID, ts, body))

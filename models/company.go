@@ -31,7 +31,13 @@ type Company struct {
 	// PreviousKeyExpiresAt, so receivers can roll over without downtime.
 	PreviousSigningKey   string
 	PreviousKeyExpiresAt *time.Time
-	CreatedAt            time.Time
+	// LegacySignatureUsesPreviousKey keeps the single-valued CallRail
+	// Signature header on the old key until the overlap ends, for receivers
+	// that cannot switch at the moment of rotation.
+	LegacySignatureUsesPreviousKey bool
+	// RetryWindowSeconds overrides the installation's retry window (0: inherit).
+	RetryWindowSeconds int64
+	CreatedAt          time.Time
 	UpdatedAt            time.Time
 }
 
@@ -52,6 +58,16 @@ func (c Company) ActiveKeys(now time.Time) []string {
 		keys = append(keys, c.PreviousSigningKey)
 	}
 	return keys
+}
+
+// CallRailKey is the key for the CallRail Signature header at time now.
+func (c Company) CallRailKey(now time.Time) string {
+	if c.LegacySignatureUsesPreviousKey {
+		if keys := c.ActiveKeys(now); len(keys) > 1 {
+			return keys[1]
+		}
+	}
+	return c.SigningKey
 }
 
 // CompanyPatch holds the fields a PATCH may change; nil means unchanged.

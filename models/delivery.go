@@ -58,7 +58,16 @@ type Attempt struct {
 // idempotent: a retried activity rewriting the same attempt number changes
 // nothing twice.
 func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	_, err := s.RecordAttemptWithHealth(ctx, d, a, final, EndpointOutcome{}, HealthPolicy{})
+	return err
+}
+
+// RecordAttemptWithHealth is RecordAttempt plus the endpoint's health
+// bookkeeping, in one transaction. It reports whether the attempt got the
+// subscription disabled.
+func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus, o EndpointOutcome, p HealthPolicy) (bool, error) {
+	var disabled bool
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		d.Status = final
 		d.Attempts = a.Number
 		d.LastStatusCode = a.StatusCode
@@ -77,12 +86,17 @@ func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final 
 			return fmt.Errorf("upsert delivery: %w", err)
 		}
 		a.DeliveryID = d.ID
-		err = tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&a).Error
-		if err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&a)
+		if res.Error != nil {
+			return fmt.Errorf("insert attempt: %w", res.Error)
 		}
-		return nil
+		if res.RowsAffected == 0 {
+			return nil // a retried activity: health was counted the first time
+		}
+		disabled, err = recordEndpointOutcome(tx, o, p)
+		return err
 	})
+	return disabled, err
 }
 
 // SetDeliveryStatus changes a delivery's status (failed after its schedule,

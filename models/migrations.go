@@ -28,6 +28,7 @@ func Migrate(db *gorm.DB) error {
 func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "2026112701_initial", Migrate: migrateInitial, Rollback: rollbackInitial},
+		{ID: "2026112702_endpoint_health", Migrate: migrateEndpointHealth, Rollback: rollbackEndpointHealth},
 	}
 }
 
@@ -163,4 +164,61 @@ func migrateInitial(tx *gorm.DB) error {
 
 func rollbackInitial(tx *gorm.DB) error {
 	return tx.Migrator().DropTable(m1Tables()...)
+}
+
+// Schema as of 2026112702: endpoint health, per-subscription and
+// per-company retry windows, per-subscription rate limits, and the choice
+// of key for the CallRail Signature header during a rotation.
+
+type m2Subscription struct {
+	RetryWindowSeconds  int64
+	RateLimitPerSecond  float64
+	DisabledReason      string
+	DisabledAt          *time.Time
+	FailingSince        *time.Time
+	ConsecutiveFailures int
+	LastSuccessAt       *time.Time
+}
+
+func (m2Subscription) TableName() string { return "subscriptions" }
+
+type m2Company struct {
+	RetryWindowSeconds             int64
+	LegacySignatureUsesPreviousKey bool
+}
+
+func (m2Company) TableName() string { return "companies" }
+
+var (
+	m2SubscriptionColumns = []string{"RetryWindowSeconds", "RateLimitPerSecond", "DisabledReason", "DisabledAt",
+		"FailingSince", "ConsecutiveFailures", "LastSuccessAt"}
+	m2CompanyColumns = []string{"RetryWindowSeconds", "LegacySignatureUsesPreviousKey"}
+)
+
+func migrateEndpointHealth(tx *gorm.DB) error {
+	for _, c := range m2SubscriptionColumns {
+		if err := tx.Migrator().AddColumn(&m2Subscription{}, c); err != nil {
+			return fmt.Errorf("add subscriptions.%s: %w", c, err)
+		}
+	}
+	for _, c := range m2CompanyColumns {
+		if err := tx.Migrator().AddColumn(&m2Company{}, c); err != nil {
+			return fmt.Errorf("add companies.%s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+func rollbackEndpointHealth(tx *gorm.DB) error {
+	for _, c := range m2SubscriptionColumns {
+		if err := tx.Migrator().DropColumn(&m2Subscription{}, c); err != nil {
+			return err
+		}
+	}
+	for _, c := range m2CompanyColumns {
+		if err := tx.Migrator().DropColumn(&m2Company{}, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

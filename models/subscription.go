@@ -16,8 +16,19 @@ type Subscription struct {
 	Event     EventKey `gorm:"uniqueIndex:idx_sub_company_event_url,priority:2"`
 	URL       string   `gorm:"uniqueIndex:idx_sub_company_event_url,priority:3"`
 	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// RetryWindowSeconds overrides the company's retry window (0: inherit).
+	RetryWindowSeconds int64
+	// RateLimitPerSecond caps deliveries to this subscription (0: no cap).
+	RateLimitPerSecond float64
+	// DisabledReason and DisabledAt say why and since when an endpoint was
+	// switched off automatically (410 Gone, or failing for too long).
+	DisabledReason      string
+	DisabledAt          *time.Time
+	FailingSince        *time.Time
+	ConsecutiveFailures int
+	LastSuccessAt       *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // SubscriptionInput is a subscription to create.
@@ -29,9 +40,11 @@ type SubscriptionInput struct {
 
 // SubscriptionPatch changes a subscription; nil means unchanged.
 type SubscriptionPatch struct {
-	Event  *EventKey
-	URL    *string
-	Active *bool
+	Event              *EventKey
+	URL                *string
+	Active             *bool
+	RetryWindowSeconds *int64
+	RateLimitPerSecond *float64
 }
 
 // SubscriptionFilter narrows and pages a subscription list.
@@ -171,7 +184,17 @@ func (s *Store) UpdateSubscription(ctx context.Context, c Company, id string, p 
 			sub.URL = *p.URL
 		}
 		if p.Active != nil {
+			if *p.Active && !sub.Active {
+				// Re-enabling starts the endpoint's health afresh.
+				sub.DisabledReason, sub.DisabledAt, sub.FailingSince, sub.ConsecutiveFailures = "", nil, nil, 0
+			}
 			sub.Active = *p.Active
+		}
+		if p.RetryWindowSeconds != nil {
+			sub.RetryWindowSeconds = *p.RetryWindowSeconds
+		}
+		if p.RateLimitPerSecond != nil {
+			sub.RateLimitPerSecond = *p.RateLimitPerSecond
 		}
 		if e := s.validateSubscription(SubscriptionInput{Event: sub.Event, URL: sub.URL}, c.Plans); e != nil {
 			return e

@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
@@ -61,7 +64,7 @@ func (h eventHandlers) create(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	wfID := workflows.CallWorkflowID(company.ID, req.CallID)
+	wfID := workflowIDFor(company.ID, req)
 	canonical, _ := json.Marshal(req)
 	sum := sha256.Sum256(canonical)
 	row, accepted, err := h.store.ReserveEvent(c.Request.Context(), models.IngestedEvent{
@@ -101,22 +104,73 @@ func (h eventHandlers) create(c *gin.Context) {
 	c.JSON(http.StatusAccepted, answer)
 }
 
-// signal starts the call's workflow or signals the running one, in one call.
+// signal starts the event's workflow or signals the running one, in one
+// call: a call's events (Convert Assist results included) go to the call's
+// workflow, texts to their thread's, a form submission to its own.
 func (h eventHandlers) signal(ctx context.Context, company models.Company, req eventRequest, wfID string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	sig := workflows.EventSignal{EventID: req.ID, Type: models.EventKey(req.Type), Data: req.Data}
+	key := models.EventKey(req.Type)
+	sig := workflows.EventSignal{EventID: req.ID, Type: key, Data: req.Data}
 	if req.OccurredAt != nil {
 		sig.OccurredAt = req.OccurredAt.UTC()
 	}
-	_, err := h.temporal.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig, client.StartWorkflowOptions{
+	opts := client.StartWorkflowOptions{
 		ID:                       wfID,
 		TaskQueue:                h.queue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "call " + req.CallID + " of company " + company.Name,
-	}, workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID, Config: h.calls})
+	}
+	if h.calls.Delivery.SearchAttributes {
+		updates := []temporal.SearchAttributeUpdate{temporal.NewSearchAttributeKeyInt64(workflows.SACompanyID).ValueSet(company.ID)}
+		if req.CallID != "" {
+			updates = append(updates, temporal.NewSearchAttributeKeyKeyword(workflows.SACallID).ValueSet(req.CallID))
+		}
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(updates...)
+	}
+	var fn, input any
+	switch {
+	case key.IsCallEvent() || key == models.EventConvertAssistComplete:
+		opts.StaticSummary = fmt.Sprintf("call %s of %s", req.CallID, company.Name)
+		fn, input = workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID, Config: h.calls}
+	default:
+		opts.StaticSummary = fmt.Sprintf("%s of %s", key, company.Name)
+		fn, input = workflows.StreamWorkflow, workflows.StreamInput{CompanyID: company.ID, Key: wfID, Delivery: h.calls.Delivery}
+	}
+	_, err := h.temporal.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig, opts, fn, input)
 	return err
+}
+
+// workflowIDFor routes an event to its workflow by business key.
+func workflowIDFor(companyID int64, req eventRequest) string {
+	switch models.EventKey(req.Type) {
+	case models.EventTextMessageReceived, models.EventTextMessageSent:
+		return workflows.TextThreadWorkflowID(companyID, textThread(req.Data))
+	case models.EventFormSubmission:
+		return workflows.FormWorkflowID(companyID, req.ID)
+	}
+	return workflows.CallWorkflowID(companyID, req.CallID)
+}
+
+// textThread names a text's thread: CallRail's thread or conversation id,
+// else the pair of numbers the conversation is between.
+func textThread(d map[string]any) string {
+	for _, k := range []string{"thread_resource_id", "conversation_id", "thread_id"} {
+		if v := stringField(d, k); v != "" {
+			return v
+		}
+	}
+	return stringField(d, "customer_phone_number") + "-" + stringField(d, "tracking_phone_number")
+}
+
+func stringField(d map[string]any, k string) string {
+	switch v := d[k].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
 }
 
 // validateEvent checks what every event needs and says what to fix.
@@ -136,20 +190,20 @@ func validateEvent(req eventRequest, company models.Company) error {
 		add("missing_field", "type", "type is required: one of the ten event keys")
 	case !key.Valid():
 		add("unknown_event", "type", "type %q is not one of the ten event keys", req.Type)
-	case !key.IsCallEvent():
-		add("unsupported_event", "type", "type %q is not accepted by this endpoint yet; call events are", req.Type)
 	}
 	if ok, plan := key.AllowedBy(company.Plans); !ok {
 		add("plan_required", "type", "the company's plan does not include %s events (needs %s)", req.Type, plan)
 	}
-	if key.IsCallEvent() && req.CallID == "" {
+	if (key.IsCallEvent() || key == models.EventConvertAssistComplete) && req.CallID == "" {
 		add("missing_field", "call_id", "call_id is required for %s events", req.Type)
 	}
 	if len(req.CallID) > maxEventIDLength {
 		add("invalid_field", "call_id", "call_id is %d characters long; the limit is %d", len(req.CallID), maxEventIDLength)
 	}
 	if req.Data == nil {
-		add("missing_field", "data", "data is required: an object with the call's fields (CallRail names)")
+		add("missing_field", "data", "data is required: an object with the event's fields (CallRail names)")
+	} else {
+		errs = append(errs, requiredData(key, req.Data)...)
 	}
 	if len(errs) > 0 {
 		return errs
@@ -162,4 +216,28 @@ func (h eventHandlers) queue() string {
 		return h.taskQueue
 	}
 	return workflows.TaskQueue
+}
+
+// requiredData checks the fields each kind of event cannot do without.
+func requiredData(k models.EventKey, d map[string]any) models.ValidationErrors {
+	var errs models.ValidationErrors
+	switch k {
+	case models.EventTextMessageReceived, models.EventTextMessageSent:
+		if stringField(d, "id") == "" && stringField(d, "resource_id") == "" {
+			errs = append(errs, invalidInput("missing_field", "data.id", "a text message needs its message id in data.id (or data.resource_id)"))
+		}
+		if textThread(d) == "-" {
+			errs = append(errs, invalidInput("missing_field", "data.thread_resource_id",
+				"a text message needs its thread: data.thread_resource_id, data.conversation_id, or both phone numbers"))
+		}
+	case models.EventFormSubmission:
+		if fields, ok := d["form_data"].(map[string]any); !ok || len(fields) == 0 {
+			errs = append(errs, invalidInput("missing_field", "data.form_data", "a form submission needs the submitted fields in data.form_data (a non-empty object)"))
+		}
+	case models.EventConvertAssistComplete:
+		if _, ok := d["answers"].([]any); !ok {
+			errs = append(errs, invalidInput("missing_field", "data.answers", "a Convert Assist result needs data.answers (a list of answers)"))
+		}
+	}
+	return errs
 }

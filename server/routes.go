@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -12,18 +13,23 @@ func newRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	// An API answers a stray slash with a JSON 404, not a redirect.
 	r.RedirectTrailingSlash = false
-	r.Use(assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes))
+	r.Use(observeHTTP(d.Metrics), assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes))
 	r.NoRoute(noRoute)
 	r.NoMethod(noMethod)
 
 	r.GET("/healthz", healthz)
+	r.GET("/readyz", gin.WrapH(ReadinessHandler(d.Logger, ReadinessTimeout, DatabaseCheck(d.Store), TemporalCheck(d.Temporal))))
+	r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
+	r.GET("/openapi.yaml", serveOpenAPIYAML)
+	r.GET("/openapi.json", serveOpenAPIJSON)
 
 	companies := companyHandlers{store: d.Store, cfg: d.Config}
 	subscriptions := subscriptionHandlers{store: d.Store}
 	webhooks := webhookHandlers{store: d.Store}
 	apiKeys := apiKeyHandlers{store: d.Store}
 
-	v1 := r.Group("/v1", authenticate(d.Store))
+	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now)
+	v1 := r.Group("/v1", authenticate(d.Store), limits.middleware)
 	v1.POST("/api-keys", apiKeys.create)
 	v1.GET("/api-keys", apiKeys.list)
 	v1.DELETE("/api-keys/:id", apiKeys.revoke)
@@ -45,10 +51,16 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.DELETE("/subscriptions/:id", subscriptions.delete)
 
 	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
-	companyGroup.POST("/events", events.create)
+	companyGroup.POST("/events", ObserveIngest(d.Metrics), events.create)
 
 	companyGroup.GET("/webhooks", webhooks.get)
 	companyGroup.PUT("/webhooks", webhooks.replace)
+
+	deliveries := deliveryHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
+	companyGroup.GET("/deliveries", deliveries.list)
+	companyGroup.POST("/deliveries/retry", deliveries.retryBulk)
+	companyGroup.GET("/deliveries/:id", deliveries.get)
+	companyGroup.POST("/deliveries/:id/retry", deliveries.retry)
 	return r
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
 )
@@ -29,6 +30,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// SigningKeyOverlap is passed to Store.RotateSigningKey.
 	SigningKeyOverlap time.Duration
+	// RateLimitPerSecond is each API key's sustained request rate; over it
+	// the API answers 429. Zero means the default, negative disables it.
+	RateLimitPerSecond float64
+	// RateLimitBurst is how many requests a key may send at once.
+	RateLimitBurst int
 }
 
 func (c Config) withDefaults() Config {
@@ -37,6 +43,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SigningKeyOverlap <= 0 {
 		c.SigningKeyOverlap = DefaultSigningKeyOverlap
+	}
+	if c.RateLimitPerSecond == 0 {
+		c.RateLimitPerSecond = DefaultRateLimitPerSecond
+	}
+	if c.RateLimitBurst <= 0 {
+		c.RateLimitBurst = DefaultRateLimitBurst
 	}
 	return c
 }
@@ -55,6 +67,9 @@ type Deps struct {
 	Calls workflows.CallConfig
 	// TaskQueue is where new workflows go; defaults to workflows.TaskQueue.
 	TaskQueue string
+	// Metrics records requests and ingested events and is served on
+	// /metrics; nil gets a registry of the API's own.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP API.
@@ -70,6 +85,9 @@ func New(d Deps) *Server {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	d.Config = d.Config.withDefaults()
+	if d.Metrics == nil {
+		d.Metrics = metrics.NewStandalone()
+	}
 	return &Server{engine: newRouter(d)}
 }
 

@@ -24,6 +24,7 @@ type Options struct {
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.CallWorkflow)
 	r.RegisterWorkflow(workflows.DeliveryWorkflow)
+	r.RegisterWorkflow(workflows.StreamWorkflow)
 	r.RegisterActivity(acts)
 }
 

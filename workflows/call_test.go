@@ -93,7 +93,7 @@ func newFixture(t *testing.T, urls map[models.EventKey][]string) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := store.CreateCompany(ctx, acc.Account.ID, "Co", "UTC", models.Plans{})
+	c, err := store.CreateCompany(ctx, acc.Account.ID, "Co", "UTC", models.Plans{ConvertAssist: true, FormTracking: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +202,13 @@ func TestDuplicatesAndLateStages(t *testing.T) {
 		10 * time.Second: {sig("e2", models.EventCallRoutingComplete, nil), sig("e3", models.EventPostCall, nil), sig("e4", models.EventPostCall, nil)},
 		20 * time.Second: {sig("m1", models.EventCallModified, map[string]any{"note": "a"}), sig("m2", models.EventCallModified, map[string]any{"note": "b"})},
 	})
-	want := []string{"pre_call", "post_call", "call_modified", "call_modified"}
+	// The two modifications arrived together: one call_modified with both.
+	want := []string{"pre_call", "post_call", "call_modified"}
 	if got := rcv.events(); !equal(got, want) {
 		t.Fatalf("receiver got %v, want %v", got, want)
+	}
+	if mod := rcv.all()[2].Body; mod["note"] != "b" {
+		t.Fatalf("gathered modification carries note %v, want the latest (b)", mod["note"])
 	}
 	if !equal(res.Skipped, []string{"call_routing_complete", "post_call"}) {
 		t.Fatalf("skipped = %v, want the late routing stage and the second post_call", res.Skipped)

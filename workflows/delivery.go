@@ -52,6 +52,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	}
 	last := in.Last
 	actx := retryAttemptOptions(ctx, cfg)
+	setStatus(ctx, cfg, "retrying")
 	var a *activities.Activities
 	for ; ; attempt++ {
 		if attempt > 1 {
@@ -73,10 +74,12 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		last = res
 		switch {
 		case res.Outcome == activities.OutcomeSucceeded:
+			setStatus(ctx, cfg, "succeeded")
 			return DeliveryResult{Attempts: attempt, StatusCode: res.StatusCode}, nil
 		case res.Outcome == activities.OutcomeFinal || di.Final:
+			setStatus(ctx, cfg, "failed")
 			return DeliveryResult{Attempts: attempt, StatusCode: res.StatusCode}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("delivery %s to %s gave up after %d attempts: last %s", di.DeliveryID, di.URL, attempt, describe(res)),
+				fmt.Sprintf("delivery %s to %s gave up after %d attempts: last %s%s", di.DeliveryID, di.URL, attempt, describe(res), excerptNote(res)),
 				ErrTypeDeliveryFailed, nil, res)
 		}
 	}
@@ -110,6 +113,13 @@ func maxOf(ds []time.Duration) time.Duration {
 	return m
 }
 
+func excerptNote(r activities.DeliverResult) string {
+	if r.BodyExcerpt == "" {
+		return ""
+	}
+	return fmt.Sprintf("; receiver said: %.200q", r.BodyExcerpt)
+}
+
 func describe(r activities.DeliverResult) string {
 	if r.StatusCode != 0 {
 		return fmt.Sprintf("HTTP %d (%s)", r.StatusCode, r.ErrorClass)
@@ -134,4 +144,16 @@ func withSummary(ctx workflow.Context, s string) workflow.Context {
 	o := workflow.GetActivityOptions(ctx)
 	o.Summary = s
 	return workflow.WithActivityOptions(ctx, o)
+}
+
+// setStatus keeps the delivery's status search attribute current, so the
+// Temporal UI can list failed or retrying deliveries.
+func setStatus(ctx workflow.Context, cfg DeliveryConfig, status string) {
+	if !cfg.SearchAttributes {
+		return
+	}
+	err := workflow.UpsertTypedSearchAttributes(ctx, temporal.NewSearchAttributeKeyKeyword(SADeliveryStatus).ValueSet(status))
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("set delivery status search attribute", "error", err)
+	}
 }

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -20,7 +22,14 @@ type dispatcher struct {
 }
 
 type endpointQueue struct {
-	jobs []activities.DeliverInput
+	jobs []deliveryJob
+}
+
+// deliveryJob is one delivery waiting its turn at its endpoint.
+type deliveryJob struct {
+	In activities.DeliverInput
+	// RetryWindow overrides the configured window (0: keep it).
+	RetryWindow time.Duration
 }
 
 func newDispatcher(cfg DeliveryConfig) *dispatcher {
@@ -28,11 +37,11 @@ func newDispatcher(cfg DeliveryConfig) *dispatcher {
 }
 
 // enqueue adds a delivery behind the endpoint's earlier ones.
-func (d *dispatcher) enqueue(ctx workflow.Context, job activities.DeliverInput) {
-	q, ok := d.queues[job.URL]
+func (d *dispatcher) enqueue(ctx workflow.Context, job deliveryJob) {
+	q, ok := d.queues[job.In.URL]
 	if !ok {
 		q = &endpointQueue{}
-		d.queues[job.URL] = q
+		d.queues[job.In.URL] = q
 		workflow.Go(ctx, func(ctx workflow.Context) { d.run(ctx, q) })
 	}
 	q.jobs = append(q.jobs, job)
@@ -57,8 +66,13 @@ func (d *dispatcher) run(ctx workflow.Context, q *endpointQueue) {
 // deliver makes the first attempt inline (a local activity: the cheapest
 // path when the receiver is healthy) and hands a failing delivery to its
 // own DeliveryWorkflow, waiting for it so later webhooks stay in order.
-func (d *dispatcher) deliver(ctx workflow.Context, job activities.DeliverInput) {
+func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 	log := workflow.GetLogger(ctx)
+	job := dj.In
+	cfg := d.cfg
+	if dj.RetryWindow > 0 {
+		cfg.RetryWindow = dj.RetryWindow
+	}
 	var a *activities.Activities
 	job.Attempt = 1
 	first := workflow.Now(ctx)
@@ -85,7 +99,7 @@ func (d *dispatcher) deliver(ctx workflow.Context, job activities.DeliverInput) 
 		co.TypedSearchAttributes = deliverySearchAttributes(job)
 		cctx = workflow.WithChildOptions(cctx, co)
 	}
-	in := DeliveryInput{Deliver: job, Config: d.cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res}
+	in := DeliveryInput{Deliver: job, Config: cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res}
 	if err != nil {
 		in.StartAttempt = 1
 	}

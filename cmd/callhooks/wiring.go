@@ -69,7 +69,8 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool) *activiti
 func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger) *server.Server {
 	return server.New(server.Deps{
 		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(),
-		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap},
+		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
+			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst},
 	})
 }
 

@@ -1,0 +1,75 @@
+package payloads
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// ErrUnknownEvent is returned for a key that is not one of the ten events,
+// so an API handler can answer 400 instead of 500.
+var ErrUnknownEvent = errors.New("unknown event")
+
+// Sample returns a realistic body for event, as the event would carry it:
+// a *Call for the six call events, *TextMessage, *FormSubmission or
+// *ConvertAssistResult otherwise. Each call returns a fresh value, so
+// callers may change it. Samples are fixed, not random, so docs stay stable.
+func Sample(event models.EventKey) (any, error) {
+	switch event {
+	case models.EventPreCall:
+		return samplePreCall(), nil
+	case models.EventCallRoutingComplete:
+		return sampleRoutingComplete(), nil
+	case models.EventPostCall:
+		return samplePostCall(), nil
+	case models.EventCallModified:
+		return sampleCallModified(), nil
+	case models.EventOutboundPostCall:
+		return sampleOutboundPostCall(), nil
+	case models.EventOutboundCallModified:
+		return sampleOutboundCallModified(), nil
+	case models.EventTextMessageReceived:
+		return sampleTextReceived(), nil
+	case models.EventTextMessageSent:
+		return sampleTextSent(), nil
+	case models.EventFormSubmission:
+		return sampleFormSubmission(), nil
+	case models.EventConvertAssistComplete:
+		return sampleConvertAssist(), nil
+	}
+	return nil, fmt.Errorf("sample body for %q: %w", event, ErrUnknownEvent)
+}
+
+// SampleJSON is Sample encoded as indented JSON, ready to send as a test
+// webhook or to show in docs.
+func SampleJSON(event models.EventKey) ([]byte, error) {
+	body, err := Sample(event)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(body, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode sample %s: %w", event, err)
+	}
+	return b, nil
+}
+
+// The sample company, lead and numbers, shared by every sample so they read
+// as one business's day.
+const (
+	sampleCompanyID          = 422319871
+	sampleCompanyName        = "Northside Plumbing"
+	sampleCompanyResourceID  = "COM5b0c9a2e4f7d4a1c8e3b6d9f2a7c4e10"
+	samplePersonResourceID   = "PER9d2f7a41c3e84b6f9a0d5c2e7b1f4a38"
+	sampleCustomerName       = "Dana Whitfield"
+	sampleCustomerPhone      = "+14705550123"
+	sampleTrackingPhone      = "+14045550188"
+	sampleBusinessPhone      = "+14045550142"
+	sampleTimeZone           = "America/New_York"
+	sampleTimelineURLPrefix  = "https://app.callrail.com/analytics/a/728790660/events/"
+	sampleTextThreadResource = "SMT4e7a1c9d2b8f4e6a9c3d5f7b1e2a8c40"
+)
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,144 @@
+package payloads
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// Every sample must decode back into its own type with nothing left over, and
+// re-encode to the same bytes, or "Send test" would send a body the real
+// event never has.
+func TestSamplesDecodeStrictly(t *testing.T) {
+	for _, ev := range models.AllEvents {
+		t.Run(string(ev), func(t *testing.T) {
+			body, err := Sample(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := SampleJSON(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh := reflect.New(reflect.TypeOf(body).Elem()).Interface()
+			decodeStrict(t, js, fresh)
+			again, _ := json.MarshalIndent(fresh, "", "  ")
+			if !bytes.Equal(again, js) {
+				t.Errorf("sample does not survive a round trip:\n got %s\nwant %s", again, js)
+			}
+		})
+	}
+}
+
+func TestSampleUnknownEvent(t *testing.T) {
+	if _, err := Sample("call_exploded"); !errors.Is(err, ErrUnknownEvent) {
+		t.Errorf("err = %v, want ErrUnknownEvent", err)
+	}
+	if _, err := SampleJSON(""); !errors.Is(err, ErrUnknownEvent) {
+		t.Errorf("SampleJSON err = %v, want ErrUnknownEvent", err)
+	}
+}
+
+// Each call stage carries what that stage knows, per EVENTS.md.
+func TestCallSampleStages(t *testing.T) {
+	tests := []struct {
+		event models.EventKey
+		check func(c *Call) string
+	}{
+		{models.EventPreCall, func(c *Call) string {
+			if c.Answered || c.Duration != "0" || c.BusinessPhoneNumber != "" || c.Recording != "" || c.Direction != "inbound" {
+				return "pre_call must be unanswered, 0s, unrouted, unrecorded, inbound"
+			}
+			return ""
+		}},
+		{models.EventCallRoutingComplete, func(c *Call) string {
+			if c.BusinessPhoneNumber == "" || c.DestinationNum != c.BusinessPhoneNumber || len(c.Tags) == 0 || c.Duration != "0" {
+				return "routing must add the business number and call-flow tags, before any duration"
+			}
+			return ""
+		}},
+		{models.EventPostCall, func(c *Call) string {
+			if !c.Answered || c.Duration == "0" || c.Recording == "" || !c.RecordingDuration.Valid || c.Changes != nil {
+				return "post_call must be answered with duration and recording, without changes"
+			}
+			return ""
+		}},
+		{models.EventCallModified, func(c *Call) string {
+			if c.Note == "" || c.Value == "" || c.LeadStatus == "" || c.Transcription == "" || !c.ConversationalTranscript.Valid || len(c.Changes) == 0 {
+				return "call_modified must carry note, value, lead status, transcript and changes"
+			}
+			return ""
+		}},
+		{models.EventOutboundPostCall, func(c *Call) string {
+			if c.Direction != "outbound" || c.CallType != "outbound" || c.FormattedCallType != "Outbound Call" {
+				return "outbound_post_call must be direction and call_type outbound"
+			}
+			return ""
+		}},
+		{models.EventOutboundCallModified, func(c *Call) string {
+			if c.Direction != "outbound" || c.CallType != "outbound" || c.Note == "" || len(c.Changes) == 0 {
+				return "outbound_call_modified must be outbound with a note and changes"
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.event), func(t *testing.T) {
+			s, err := Sample(tt.event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := s.(*Call)
+			if msg := tt.check(c); msg != "" {
+				t.Errorf("%s: %s", msg, show(c))
+			}
+			// Derived fields must already agree with the modern ones.
+			derived := *c
+			derived.DeriveLegacy()
+			derived.DeriveFormatted()
+			if d := diffMaps(toMap(t, c), toMap(t, &derived)); d != "" {
+				t.Errorf("sample's derived fields are stale:\n%s", d)
+			}
+		})
+	}
+}
+
+var resourceIDPattern = regexp.MustCompile(`^(CAL|MSG|FRM|PER|COM|TRK|SMT)[0-9a-f]{32}$`)
+
+// Resource ids are what receivers store; every one must have CallRail's form.
+func TestSampleResourceIDs(t *testing.T) {
+	for _, ev := range models.AllEvents {
+		t.Run(string(ev), func(t *testing.T) {
+			s, _ := Sample(ev)
+			n := 0
+			for k, v := range toMap(t, s) {
+				if !strings.HasSuffix(k, "resource_id") {
+					continue
+				}
+				n++
+				if id, _ := v.(string); !resourceIDPattern.MatchString(id) {
+					t.Errorf("%s = %q, want a prefix and 32 hex digits", k, id)
+				}
+			}
+			if n == 0 {
+				t.Error("sample has no resource ids")
+			}
+		})
+	}
+}
+
+// A caller editing its sample must not change the next one.
+func TestSamplesAreFresh(t *testing.T) {
+	a, _ := Sample(models.EventCallModified)
+	a.(*Call).Tags[0] = "changed"
+	b, _ := Sample(models.EventCallModified)
+	if b.(*Call).Tags[0] == "changed" {
+		t.Error("Sample shares state between calls")
+	}
+}

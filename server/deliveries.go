@@ -1,0 +1,372 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// bulkRetryParallelism bounds the workflow starts one bulk retry has in flight.
+const bulkRetryParallelism = 8
+
+// deliveryHandlers show a company's deliveries and send them again.
+type deliveryHandlers struct {
+	store     *models.Store
+	temporal  client.Client
+	calls     workflows.CallConfig
+	taskQueue string
+	log       *slog.Logger
+}
+
+// errTemporalDown marks a retry that could not start because Temporal did
+// not answer; a bulk retry stops trying the rest when it sees it.
+var errTemporalDown = errors.New("the workflow service is unreachable")
+
+// list pages the company's deliveries newest first (created_at, then id,
+// descending); next_cursor is the last item's id, passed back as
+// starting_after.
+func (h deliveryHandlers) list(c *gin.Context) {
+	f, err := deliveryFilter(c.Request.URL.Query())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ds, more, err := h.store.ListDeliveries(c.Request.Context(), companyFrom(c).ID, f)
+	if errors.Is(err, models.ErrNotFound) {
+		err = badParameter("starting_after", "starting_after %q is not a delivery of this company; pass the next_cursor of the previous page", f.After)
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	page := deliveryPageJSON{Data: mapAll(ds, toDeliveryJSON), HasMore: more}
+	if more {
+		page.NextCursor = ds[len(ds)-1].ID
+	}
+	c.PureJSON(http.StatusOK, page)
+}
+
+func (h deliveryHandlers) get(c *gin.Context) {
+	d, as, err := h.store.GetDelivery(c.Request.Context(), companyFrom(c).ID, c.Param("id"))
+	if err != nil {
+		writeError(c, notFoundAs("delivery", err))
+		return
+	}
+	c.PureJSON(http.StatusOK, toDeliveryDetailJSON(d, as))
+}
+
+// retry sends one delivery again now, with the same webhook-id, as a new
+// run of its delivery workflow; 202 once Temporal has the run.
+func (h deliveryHandlers) retry(c *gin.Context) {
+	req, ok := bindOptionalJSON[retryRequest](c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	d, err := h.store.FindDelivery(ctx, companyFrom(c).ID, c.Param("id"))
+	if err != nil {
+		writeError(c, notFoundAs("delivery", err))
+		return
+	}
+	if err := retryable(d, req.Force); err != nil {
+		writeError(c, err)
+		return
+	}
+	run, err := h.start(ctx, d)
+	if err != nil {
+		writeError(c, h.startError(c, d, err))
+		return
+	}
+	d.Status, d.CompletedAt = models.DeliveryPending, nil
+	out := retryAcceptedJSON{deliveryJSON: toDeliveryJSON(d), TemporalRunID: run.GetRunID()}
+	out.TemporalWorkflowID = run.GetID()
+	c.PureJSON(http.StatusAccepted, out)
+}
+
+// retryBulk sends every matching failed (or, with force, succeeded)
+// delivery again, newest first, up to limit; dry_run only lists them.
+func (h deliveryHandlers) retryBulk(c *gin.Context) {
+	req, ok := bindOptionalJSON[bulkRetryRequest](c)
+	if !ok {
+		return
+	}
+	f, err := req.toFilter()
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if !req.DryRun && h.temporal == nil {
+		writeError(c, noTemporal())
+		return
+	}
+	ctx := c.Request.Context()
+	ds, more, err := h.store.ListDeliveries(ctx, companyFrom(c).ID, f)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := bulkRetryJSON{DryRun: req.DryRun, Matched: len(ds), HasMore: more,
+		Deliveries: mapAll(ds, func(d models.Delivery) string { return d.ID }), Errors: []retryErrorJSON{}}
+	if req.DryRun {
+		c.PureJSON(http.StatusOK, out)
+		return
+	}
+	var down bool
+	out.Retried, out.Errors, down = h.retryAll(ctx, ds)
+	if out.Retried == 0 && down {
+		writeError(c, temporalDown(c))
+		return
+	}
+	c.PureJSON(http.StatusAccepted, out)
+}
+
+// retryAll starts a retry of each delivery, a few at a time; once Temporal
+// is found unreachable the rest are reported untried rather than waited on.
+func (h deliveryHandlers) retryAll(ctx context.Context, ds []models.Delivery) (int, []retryErrorJSON, bool) {
+	var (
+		mu      sync.Mutex
+		errs    = []retryErrorJSON{}
+		retried int
+		down    atomic.Bool
+	)
+	var g errgroup.Group
+	g.SetLimit(bulkRetryParallelism)
+	for _, listed := range ds {
+		g.Go(func() error {
+			err := errTemporalDown
+			if !down.Load() {
+				err = h.retryListed(ctx, listed)
+			}
+			msg := ""
+			switch {
+			case errors.Is(err, errTemporalDown):
+				down.Store(true)
+				msg = errTemporalDown.Error() + "; not retried"
+			case err != nil:
+				status, body := errorAnswer(err)
+				if status >= http.StatusInternalServerError {
+					h.log.Error("retry delivery", "delivery_id", listed.ID, "error", err)
+				}
+				msg = body.Message
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, retryErrorJSON{ID: listed.ID, Message: msg})
+			} else {
+				retried++
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // every goroutine reports through errs and returns nil
+	return retried, errs, down.Load()
+}
+
+// retryListed loads a listed delivery's body and starts its retry; the list
+// already picked only retryable statuses.
+func (h deliveryHandlers) retryListed(ctx context.Context, listed models.Delivery) error {
+	d, err := h.store.FindDelivery(ctx, listed.CompanyID, listed.ID)
+	if err != nil {
+		return err
+	}
+	if d.Status != listed.Status {
+		return newAPIError(http.StatusConflict, "status_changed", "delivery changed from %s to %s since it was listed; not retried", listed.Status, d.Status)
+	}
+	if _, err := h.start(ctx, d); err != nil {
+		if errors.Is(err, errTemporalDown) {
+			h.log.Error("start delivery retry", "delivery_id", d.ID, "error", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// retryable says why a delivery cannot be sent again, if it cannot.
+func retryable(d models.Delivery, force bool) error {
+	switch d.Status {
+	case models.DeliverySkipped:
+		return newAPIError(http.StatusConflict, "delivery_skipped",
+			"delivery %s was skipped (%s) and has no body to send; nothing to retry", d.ID, d.LastError)
+	case models.DeliverySucceeded:
+		if !force {
+			return newAPIError(http.StatusConflict, "already_succeeded",
+				`delivery %s already succeeded; send {"force": true} to deliver it again (same webhook-id)`, d.ID)
+		}
+	}
+	return nil
+}
+
+// start reopens the delivery and starts a new run of its delivery
+// workflow; a run that cannot start puts the delivery back as it was.
+func (h deliveryHandlers) start(ctx context.Context, d models.Delivery) (client.WorkflowRun, error) {
+	if err := h.endpointOn(ctx, d); err != nil {
+		return nil, err
+	}
+	if h.temporal == nil {
+		return nil, noTemporal()
+	}
+	last, err := h.store.LastAttemptNumber(ctx, d.CompanyID, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := h.store.ReopenDelivery(ctx, d.CompanyID, d.ID, d.Status)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, newAPIError(http.StatusConflict, "retry_in_progress",
+			"delivery %s changed while this retry was starting (another retry?); GET it and try again", d.ID)
+	}
+	run, err := h.execute(ctx, d, max(d.Attempts, last)+1)
+	if err == nil {
+		return run, nil
+	}
+	// The caller's context may be gone; the undo must still happen.
+	undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if uerr := h.store.UndoReopen(undoCtx, d); uerr != nil {
+		h.log.Error("undo reopen of delivery", "delivery_id", d.ID, "error", uerr)
+	}
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		return nil, newAPIError(http.StatusConflict, "retry_in_progress",
+			"delivery %s is being retried already (workflow %s is running); wait for it to finish", d.ID, workflows.DeliveryWorkflowID(d.ID))
+	}
+	return nil, fmt.Errorf("start %s: %w: %w", workflows.DeliveryWorkflowID(d.ID), errTemporalDown, err)
+}
+
+// endpointOn refuses a retry to a subscription that was deleted or
+// switched off: the delivery activity would fail it at once.
+func (h deliveryHandlers) endpointOn(ctx context.Context, d models.Delivery) error {
+	if d.SubscriptionID == "" {
+		return nil
+	}
+	sub, err := h.store.GetSubscription(ctx, d.CompanyID, d.SubscriptionID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return newAPIError(http.StatusConflict, "subscription_gone",
+			"subscription %s of delivery %s was deleted; a retry would go nowhere", d.SubscriptionID, d.ID)
+	case err != nil:
+		return fmt.Errorf("load subscription of delivery %s: %w", d.ID, err)
+	case !sub.Active:
+		return newAPIError(http.StatusConflict, "subscription_disabled",
+			"subscription %s is disabled; re-enable it (PATCH {\"active\": true}) before retrying delivery %s", d.SubscriptionID, d.ID)
+	}
+	return nil
+}
+
+// execute starts the delivery workflow with its first attempt numbered
+// next, after the last logged one, so the attempt log stays unique.
+func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next int) (client.WorkflowRun, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cfg := h.calls.Delivery
+	cfg.Schedule = immediateSchedule(cfg.Schedule, next)
+	in := workflows.DeliveryInput{
+		Deliver: activities.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
+			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, Body: d.Body, WorkflowID: d.WorkflowID},
+		Config:         cfg,
+		StartAttempt:   next,
+		FirstAttemptAt: time.Now().UTC(),
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                                       workflows.DeliveryWorkflowID(d.ID),
+		TaskQueue:                                h.queue(),
+		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            fmt.Sprintf("%s -> %s (retry from attempt %d)", d.Event, hostOf(d.URL), next),
+	}
+	if cfg.SearchAttributes {
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(
+			temporal.NewSearchAttributeKeyInt64(workflows.SACompanyID).ValueSet(d.CompanyID),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SACallID).ValueSet(d.CallID),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SAEvent).ValueSet(string(d.Event)),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SASubscriptionID).ValueSet(d.SubscriptionID),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SAEndpointHost).ValueSet(hostOf(d.URL)),
+		)
+	}
+	return h.temporal.ExecuteWorkflow(ctx, opts, workflows.DeliveryWorkflow, in)
+}
+
+// startError logs what the client is not told and shapes the answer.
+func (h deliveryHandlers) startError(c *gin.Context, d models.Delivery, err error) error {
+	if !errors.Is(err, errTemporalDown) {
+		return err
+	}
+	h.log.Error("start delivery retry", "delivery_id", d.ID, "company_id", d.CompanyID, "error", err)
+	return temporalDown(c)
+}
+
+func (h deliveryHandlers) queue() string {
+	if h.taskQueue != "" {
+		return h.taskQueue
+	}
+	return workflows.TaskQueue
+}
+
+// immediateSchedule makes a retry's first attempt go out at once and the
+// ones after it follow the schedule from its start. The delivery workflow
+// waits Schedule[n-2] before attempt n, so an attempt numbered after the
+// logged ones would otherwise wait as long as the schedule's last entry
+// (10 h by default); the zeros in front are never waited on but keep the
+// numbering.
+func immediateSchedule(s []time.Duration, next int) []time.Duration {
+	if len(s) == 0 {
+		s = workflows.DefaultSchedule
+	}
+	if next < 2 {
+		return s
+	}
+	out := make([]time.Duration, next-1, next-1+len(s))
+	return append(out, s...)
+}
+
+// hostOf is an endpoint's host, as the Temporal UI summaries show it.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
+
+// noTemporal answers a retry on a server built without a Temporal client.
+func noTemporal() error {
+	return newAPIError(http.StatusServiceUnavailable, "temporal_unavailable", "this server has no workflow service configured")
+}
+
+// temporalDown answers a retry Temporal did not take; nothing was sent and
+// the delivery is as it was, so the client may simply repeat it.
+func temporalDown(c *gin.Context) error {
+	c.Header("Retry-After", "5")
+	return newAPIError(http.StatusServiceUnavailable, "temporal_unavailable",
+		"the retry did not start because the workflow service is unreachable; nothing changed, try again shortly")
+}
+
+// bindOptionalJSON is bindJSON for requests whose body may be left out.
+func bindOptionalJSON[T any](c *gin.Context) (T, bool) {
+	if c.Request.ContentLength == 0 {
+		var zero T
+		return zero, true
+	}
+	return bindJSON[T](c)
+}
