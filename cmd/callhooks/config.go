@@ -37,6 +37,10 @@ type Config struct {
 	RetryWindow        time.Duration   `env:"CALLHOOKS_RETRY_WINDOW" envDefault:"72h"`
 	ModificationWindow time.Duration   `env:"CALLHOOKS_MODIFICATION_WINDOW" envDefault:"24h"`
 	ReorderWindow      time.Duration   `env:"CALLHOOKS_REORDER_WINDOW" envDefault:"3s"`
+	PostCallHold       time.Duration   `env:"CALLHOOKS_POST_CALL_HOLD" envDefault:"20m"`
+	CoalesceWindow     time.Duration   `env:"CALLHOOKS_COALESCE_WINDOW" envDefault:"5s"`
+	DisableAfter       time.Duration   `env:"CALLHOOKS_DISABLE_AFTER" envDefault:"120h"`
+	DisableMinFailures int             `env:"CALLHOOKS_DISABLE_MIN_FAILURES" envDefault:"10"`
 	MaxConnsPerHost    int             `env:"CALLHOOKS_MAX_CONNS_PER_HOST" envDefault:"10"`
 	WorkerConcurrency  int             `env:"CALLHOOKS_WORKER_CONCURRENCY" envDefault:"200"`
 
@@ -63,6 +67,8 @@ func (c Config) callConfig() workflows.CallConfig {
 	return workflows.CallConfig{
 		ModificationWindow: c.ModificationWindow,
 		ReorderWindow:      c.ReorderWindow,
+		PostCallHold:       c.PostCallHold,
+		CoalesceWindow:     c.CoalesceWindow,
 		Delivery: workflows.DeliveryConfig{
 			AttemptTimeout:   c.DeliveryTimeout,
 			Schedule:         c.RetrySchedule,

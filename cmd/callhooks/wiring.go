@@ -59,7 +59,8 @@ func dialTemporal(cfg Config, log *slog.Logger) (client.Client, error) {
 
 func newActivities(cfg Config, store *models.Store, allowPrivate bool) *activities.Activities {
 	return &activities.Activities{
-		Store: store,
+		Health: models.HealthPolicy{DisableAfter: cfg.DisableAfter, MinFailures: cfg.DisableMinFailures},
+		Store:  store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
 			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
 		}),
