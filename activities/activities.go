@@ -30,6 +30,9 @@ type Activities struct {
 	// Health decides when a failing endpoint is switched off; zero values
 	// mean models.DefaultHealthPolicy.
 	Health models.HealthPolicy
+	// Limits caps concurrent deliveries per endpoint host and applies
+	// per-subscription rates; nil means no limits.
+	Limits *Limits
 	// Metrics counts attempts and finished deliveries; nil records nothing.
 	Metrics *metrics.Metrics
 }
@@ -48,6 +51,8 @@ type Target struct {
 	// RetryWindow overrides the configured retry window (0: keep it); the
 	// subscription's setting wins over the company's.
 	RetryWindow time.Duration
+	// RateLimit caps deliveries per second to this subscription (0: none).
+	RateLimit float64
 }
 
 // ResolveInput names the company and event whose subscribers are wanted.
@@ -79,7 +84,7 @@ func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) 
 		if s.RetryWindowSeconds > 0 {
 			window = time.Duration(s.RetryWindowSeconds) * time.Second
 		}
-		out.Targets = append(out.Targets, Target{SubscriptionID: s.ID, URL: s.URL, RetryWindow: window})
+		out.Targets = append(out.Targets, Target{SubscriptionID: s.ID, URL: s.URL, RetryWindow: window, RateLimit: s.RateLimitPerSecond})
 	}
 	return out, nil
 }

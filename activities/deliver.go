@@ -52,6 +52,8 @@ type DeliverInput struct {
 	// Final marks the last attempt of the schedule: a retryable failure then
 	// leaves the delivery failed instead of pending.
 	Final bool
+	// RateLimit is the subscription's deliveries-per-second cap (0: none).
+	RateLimit float64
 }
 
 // DeliverResult describes the attempt; HTTP failures are results, not
@@ -91,7 +93,15 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 			return res, a.record(ctx, in, res, "", started, models.DeliveryFailed)
 		}
 	}
+	release, err := a.Limits.acquire(ctx, in)
+	if err != nil {
+		return DeliverResult{}, err
+	}
+	end := a.attemptStarted()
+	started = a.now() // sign with the time of sending, not of queueing
 	res, excerpt := a.post(ctx, company, in, started)
+	release()
+	end(in.Event, res)
 	status := models.DeliveryPending
 	switch {
 	case res.Outcome == OutcomeSucceeded:
@@ -114,6 +124,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
 	}
 	res.Disabled = disabled
+	a.deliveryRecorded(in.Event, status)
 	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
 		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.DeliveryID,
 			"attempt", in.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(excerpt, 200))
@@ -127,6 +138,7 @@ func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverRes
 	if err := a.Store.RecordAttempt(ctx, d, row, st); err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
+	a.deliveryRecorded(in.Event, st)
 	return nil
 }
 

@@ -88,7 +88,7 @@ func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body map[string]
 		disp.enqueue(ctx, deliveryJob{RetryWindow: t.RetryWindow, In: activities.DeliverInput{
 			DeliveryID: DeliveryID(e.WorkflowID, e.Sig.EventID, t.SubscriptionID), CompanyID: e.CompanyID,
 			SubscriptionID: t.SubscriptionID, URL: t.URL, Event: e.Sig.Type, EventID: e.Sig.EventID,
-			CallID: e.CallID, Body: string(raw), WorkflowID: e.WorkflowID,
+			CallID: e.CallID, Body: string(raw), WorkflowID: e.WorkflowID, RateLimit: t.RateLimit,
 		}})
 	}
 }

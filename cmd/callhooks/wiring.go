@@ -15,6 +15,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/worker"
@@ -45,11 +46,12 @@ func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 
 // dialTemporal returns a lazy client: the API starts even while Temporal is
 // down and answers 503 for events until it is back.
-func dialTemporal(cfg Config, log *slog.Logger) (client.Client, error) {
+func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Client, error) {
 	c, err := client.NewLazyClient(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: m.TemporalHandler(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
@@ -57,19 +59,21 @@ func dialTemporal(cfg Config, log *slog.Logger) (client.Client, error) {
 	return c, nil
 }
 
-func newActivities(cfg Config, store *models.Store, allowPrivate bool) *activities.Activities {
+func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
 	return &activities.Activities{
 		Health: models.HealthPolicy{DisableAfter: cfg.DisableAfter, MinFailures: cfg.DisableMinFailures},
+		Limits: activities.NewLimits(cfg.MaxConnsPerHost),
 		Store:  store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
 			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
 		}),
+		Metrics: m,
 	}
 }
 
-func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger) *server.Server {
+func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics) *server.Server {
 	return server.New(server.Deps{
-		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(),
+		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(), Metrics: m,
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
 			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst},
 	})
@@ -104,12 +108,16 @@ func runServer(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(cfg, log)
+	m, err := newProcessMetrics(store)
+	if err != nil {
+		return err
+	}
+	tc, err := dialTemporal(cfg, log, m)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log).Handler(), log)
+	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m).Handler(), log)
 }
 
 func runWorker(ctx context.Context, cfg Config) error {
@@ -118,22 +126,23 @@ func runWorker(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	m, err := newProcessMetrics(store)
+	if err != nil {
+		return err
+	}
 	tc, err := client.Dial(client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: m.TemporalHandler(),
 	})
 	if err != nil {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	w := worker.New(tc, newActivities(cfg, store, cfg.AllowPrivateTargets), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
+	w := worker.New(tc, newActivities(cfg, store, cfg.AllowPrivateTargets, m), worker.Options{
+		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
 	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
-	<-ctx.Done()
-	w.Stop() // stops polling and waits for running activities (WorkerStopTimeout)
-	return nil
+	return runUntilStopped(ctx, w, cfg.WorkerAddr, opsHandler(store, tc, m, log), cfg.WorkerStopTimeout, log)
 }
 
 func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
