@@ -63,9 +63,9 @@ func (e env) deliver(t *testing.T, url, body string, attempt int) activities.Del
 // The CallRail reference body, signed with the reference key, carries the
 // published signature.
 func TestDeliverSignsTheReferenceVector(t *testing.T) {
-	ref, err := os.ReadFile("../../shared/reference/callrail-post-call.json")
+	ref, err := os.ReadFile("../testdata/reference/callrail-post-call.json")
 	if err != nil {
-		t.Fatalf("reference body missing (../shared/reference): %v", err)
+		t.Fatalf("reference body missing (testdata/reference): %v", err)
 	}
 	e := newEnv(t, true)
 	if err := e.store.DB().Model(&models.Company{}).Where("id = ?", e.company.ID).

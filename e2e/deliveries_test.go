@@ -26,11 +26,9 @@ var shortSchedule = workflows.CallConfig{
 }
 
 type deliveryDetail struct {
-	ID                 string `json:"id"`
-	Status             string `json:"status"`
-	AttemptCount       int    `json:"attempt_count"`
-	TemporalWorkflowID string `json:"temporal_workflow_id"`
-	Attempts           []struct {
+	Status       string `json:"status"`
+	AttemptCount int    `json:"attempt_count"`
+	Attempts     []struct {
 		Number     int `json:"number"`
 		StatusCode int `json:"status_code"`
 	} `json:"attempts"`
@@ -122,11 +120,16 @@ func TestDeliveryRetryAfterFailure(t *testing.T) {
 	if code := s.call("POST", base+"/"+id+"/retry", nil, &refused); code != http.StatusConflict || refused.Error.Code != "already_succeeded" {
 		t.Fatalf("retry of a succeeded delivery without force: %d %+v", code, refused)
 	}
-	var accepted deliveryDetail
+	var accepted struct {
+		ID                 string `json:"id"`
+		Status             string `json:"status"`
+		TemporalWorkflowID string `json:"temporal_workflow_id"`
+		TemporalRunID      string `json:"temporal_run_id"`
+	}
 	if code := s.call("POST", base+"/"+id+"/retry", map[string]any{"force": true}, &accepted); code != http.StatusAccepted {
 		t.Fatalf("forced retry: %d %+v", code, accepted)
 	}
-	if accepted.ID != id || accepted.Status != "pending" || accepted.TemporalWorkflowID != workflows.DeliveryWorkflowID(id) {
+	if accepted.ID != id || accepted.Status != "pending" || accepted.TemporalWorkflowID != workflows.DeliveryWorkflowID(id) || accepted.TemporalRunID == "" {
 		t.Errorf("forced retry answered %+v", accepted)
 	}
 	expectResent(t, s, r, id, sent+2)

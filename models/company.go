@@ -38,7 +38,7 @@ type Company struct {
 	// RetryWindowSeconds overrides the installation's retry window (0: inherit).
 	RetryWindowSeconds int64
 	CreatedAt          time.Time
-	UpdatedAt            time.Time
+	UpdatedAt          time.Time
 }
 
 // NewSigningKey returns a random 32-hex-character key, the shape CallRail uses.

@@ -199,6 +199,12 @@ func (s *Store) UpdateSubscription(ctx context.Context, c Company, id string, p 
 		if e := s.validateSubscription(SubscriptionInput{Event: sub.Event, URL: sub.URL}, c.Plans); e != nil {
 			return e
 		}
+		if sub.RetryWindowSeconds < 0 || sub.RetryWindowSeconds > 30*24*3600 {
+			return invalid("invalid_field", "retry_window_seconds", "retry_window_seconds must be between 0 (inherit) and 2592000 (30 days)")
+		}
+		if sub.RateLimitPerSecond < 0 || sub.RateLimitPerSecond > 10000 {
+			return invalid("invalid_field", "rate_limit_per_second", "rate_limit_per_second must be between 0 (no limit) and 10000")
+		}
 		var n int64
 		if err := tx.Model(&Subscription{}).Where("company_id = ? AND event = ? AND url = ? AND id <> ?", c.ID, sub.Event, sub.URL, sub.ID).Count(&n).Error; err != nil {
 			return fmt.Errorf("check subscription: %w", err)

@@ -12,7 +12,7 @@ import (
 )
 
 // referencePath is CallRail's published post-call body, relative to this package.
-const referencePath = "../../shared/reference/callrail-post-call.json"
+const referencePath = "../testdata/reference/callrail-post-call.json"
 
 // loadReference returns the reference body's exact bytes; it fails, never
 // skips, when the file is missing, because the compatibility claim rests on it.
@@ -20,7 +20,7 @@ func loadReference(t *testing.T) []byte {
 	t.Helper()
 	b, err := os.ReadFile(referencePath)
 	if err != nil {
-		t.Fatalf("CallRail reference body is required (expected at %s relative to the payloads package, i.e. /work/shared/reference/callrail-post-call.json): %v", referencePath, err)
+		t.Fatalf("CallRail reference body is required (expected at %s relative to the payloads package, a byte-for-byte copy of shared/reference/callrail-post-call.json): %v", referencePath, err)
 	}
 	return b
 }

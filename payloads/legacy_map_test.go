@@ -9,7 +9,7 @@ import (
 
 // The map version agrees with DeriveLegacy on CallRail's reference body.
 func TestDeriveLegacyMapMatchesReference(t *testing.T) {
-	raw, err := os.ReadFile("../../shared/reference/callrail-post-call.json")
+	raw, err := os.ReadFile("../testdata/reference/callrail-post-call.json")
 	if err != nil {
 		t.Fatalf("reference body missing: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,7 +88,7 @@ func (h deliveryHandlers) retry(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	run, err := h.start(ctx, d)
+	run, err := h.start(ctx, companyFrom(c), d)
 	if err != nil {
 		writeError(c, h.startError(c, d, err))
 		return
@@ -129,7 +128,7 @@ func (h deliveryHandlers) retryBulk(c *gin.Context) {
 		return
 	}
 	var down bool
-	out.Retried, out.Errors, down = h.retryAll(ctx, ds)
+	out.Retried, out.Errors, down = h.retryAll(ctx, companyFrom(c), ds)
 	if out.Retried == 0 && down {
 		writeError(c, temporalDown(c))
 		return
@@ -139,58 +138,55 @@ func (h deliveryHandlers) retryBulk(c *gin.Context) {
 
 // retryAll starts a retry of each delivery, a few at a time; once Temporal
 // is found unreachable the rest are reported untried rather than waited on.
-func (h deliveryHandlers) retryAll(ctx context.Context, ds []models.Delivery) (int, []retryErrorJSON, bool) {
-	var (
-		mu      sync.Mutex
-		errs    = []retryErrorJSON{}
-		retried int
-		down    atomic.Bool
-	)
+// Errors come back in the deliveries' order.
+func (h deliveryHandlers) retryAll(ctx context.Context, company models.Company, ds []models.Delivery) (int, []retryErrorJSON, bool) {
+	failures := make([]*retryErrorJSON, len(ds)) // each goroutine writes only its own slot
+	var down atomic.Bool
 	var g errgroup.Group
 	g.SetLimit(bulkRetryParallelism)
-	for _, listed := range ds {
+	for i, listed := range ds {
 		g.Go(func() error {
 			err := errTemporalDown
 			if !down.Load() {
-				err = h.retryListed(ctx, listed)
+				err = h.retryListed(ctx, company, listed)
 			}
-			msg := ""
 			switch {
+			case err == nil:
+				return nil
 			case errors.Is(err, errTemporalDown):
 				down.Store(true)
-				msg = errTemporalDown.Error() + "; not retried"
-			case err != nil:
+				failures[i] = &retryErrorJSON{ID: listed.ID, Message: errTemporalDown.Error() + "; not retried"}
+			default:
 				status, body := errorAnswer(err)
 				if status >= http.StatusInternalServerError {
 					h.log.Error("retry delivery", "delivery_id", listed.ID, "error", err)
 				}
-				msg = body.Message
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, retryErrorJSON{ID: listed.ID, Message: msg})
-			} else {
-				retried++
+				failures[i] = &retryErrorJSON{ID: listed.ID, Message: body.Message}
 			}
 			return nil
 		})
 	}
-	_ = g.Wait() // every goroutine reports through errs and returns nil
-	return retried, errs, down.Load()
+	_ = g.Wait() // every goroutine reports through failures and returns nil
+	errs := []retryErrorJSON{}
+	for _, f := range failures {
+		if f != nil {
+			errs = append(errs, *f)
+		}
+	}
+	return len(ds) - len(errs), errs, down.Load()
 }
 
 // retryListed loads a listed delivery's body and starts its retry; the list
 // already picked only retryable statuses.
-func (h deliveryHandlers) retryListed(ctx context.Context, listed models.Delivery) error {
-	d, err := h.store.FindDelivery(ctx, listed.CompanyID, listed.ID)
+func (h deliveryHandlers) retryListed(ctx context.Context, company models.Company, listed models.Delivery) error {
+	d, err := h.store.FindDelivery(ctx, company.ID, listed.ID)
 	if err != nil {
 		return err
 	}
 	if d.Status != listed.Status {
 		return newAPIError(http.StatusConflict, "status_changed", "delivery changed from %s to %s since it was listed; not retried", listed.Status, d.Status)
 	}
-	if _, err := h.start(ctx, d); err != nil {
+	if _, err := h.start(ctx, company, d); err != nil {
 		if errors.Is(err, errTemporalDown) {
 			h.log.Error("start delivery retry", "delivery_id", d.ID, "error", err)
 		}
@@ -216,8 +212,9 @@ func retryable(d models.Delivery, force bool) error {
 
 // start reopens the delivery and starts a new run of its delivery
 // workflow; a run that cannot start puts the delivery back as it was.
-func (h deliveryHandlers) start(ctx context.Context, d models.Delivery) (client.WorkflowRun, error) {
-	if err := h.endpointOn(ctx, d); err != nil {
+func (h deliveryHandlers) start(ctx context.Context, company models.Company, d models.Delivery) (client.WorkflowRun, error) {
+	sub, err := h.endpointOn(ctx, d)
+	if err != nil {
 		return nil, err
 	}
 	if h.temporal == nil {
@@ -235,7 +232,7 @@ func (h deliveryHandlers) start(ctx context.Context, d models.Delivery) (client.
 		return nil, newAPIError(http.StatusConflict, "retry_in_progress",
 			"delivery %s changed while this retry was starting (another retry?); GET it and try again", d.ID)
 	}
-	run, err := h.execute(ctx, d, max(d.Attempts, last)+1)
+	run, err := h.execute(ctx, d, max(d.Attempts, last)+1, retryWindow(company, sub))
 	if err == nil {
 		return run, nil
 	}
@@ -255,37 +252,49 @@ func (h deliveryHandlers) start(ctx context.Context, d models.Delivery) (client.
 
 // endpointOn refuses a retry to a subscription that was deleted or
 // switched off: the delivery activity would fail it at once.
-func (h deliveryHandlers) endpointOn(ctx context.Context, d models.Delivery) error {
+func (h deliveryHandlers) endpointOn(ctx context.Context, d models.Delivery) (models.Subscription, error) {
 	if d.SubscriptionID == "" {
-		return nil
+		return models.Subscription{}, nil
 	}
 	sub, err := h.store.GetSubscription(ctx, d.CompanyID, d.SubscriptionID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		return newAPIError(http.StatusConflict, "subscription_gone",
+		return sub, newAPIError(http.StatusConflict, "subscription_gone",
 			"subscription %s of delivery %s was deleted; a retry would go nowhere", d.SubscriptionID, d.ID)
 	case err != nil:
-		return fmt.Errorf("load subscription of delivery %s: %w", d.ID, err)
+		return sub, fmt.Errorf("load subscription of delivery %s: %w", d.ID, err)
 	case !sub.Active:
-		return newAPIError(http.StatusConflict, "subscription_disabled",
+		return sub, newAPIError(http.StatusConflict, "subscription_disabled",
 			"subscription %s is disabled; re-enable it (PATCH {\"active\": true}) before retrying delivery %s", d.SubscriptionID, d.ID)
 	}
-	return nil
+	return sub, nil
+}
+
+// retryWindow is the window the call workflow would give this endpoint:
+// the subscription's, else the company's, else 0 (the configured one).
+func retryWindow(company models.Company, sub models.Subscription) time.Duration {
+	if sub.RetryWindowSeconds > 0 {
+		return time.Duration(sub.RetryWindowSeconds) * time.Second
+	}
+	return time.Duration(company.RetryWindowSeconds) * time.Second
 }
 
 // execute starts the delivery workflow with its first attempt numbered
 // next, after the last logged one, so the attempt log stays unique.
-func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next int) (client.WorkflowRun, error) {
+func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next int, window time.Duration) (client.WorkflowRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cfg := h.calls.Delivery
-	cfg.Schedule = immediateSchedule(cfg.Schedule, next)
+	if window > 0 {
+		cfg.RetryWindow = window
+	}
 	in := workflows.DeliveryInput{
 		Deliver: activities.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
 			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, Body: d.Body, WorkflowID: d.WorkflowID},
 		Config:         cfg,
 		StartAttempt:   next,
 		FirstAttemptAt: time.Now().UTC(),
+		Immediate:      true,
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                                       workflows.DeliveryWorkflowID(d.ID),
@@ -321,23 +330,6 @@ func (h deliveryHandlers) queue() string {
 		return h.taskQueue
 	}
 	return workflows.TaskQueue
-}
-
-// immediateSchedule makes a retry's first attempt go out at once and the
-// ones after it follow the schedule from its start. The delivery workflow
-// waits Schedule[n-2] before attempt n, so an attempt numbered after the
-// logged ones would otherwise wait as long as the schedule's last entry
-// (10 h by default); the zeros in front are never waited on but keep the
-// numbering.
-func immediateSchedule(s []time.Duration, next int) []time.Duration {
-	if len(s) == 0 {
-		s = workflows.DefaultSchedule
-	}
-	if next < 2 {
-		return s
-	}
-	out := make([]time.Duration, next-1, next-1+len(s))
-	return append(out, s...)
 }
 
 // hostOf is an endpoint's host, as the Temporal UI summaries show it.

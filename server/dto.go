@@ -66,9 +66,11 @@ type subscriptionRequest struct {
 }
 
 type updateSubscriptionRequest struct {
-	Event  *string `json:"event"`
-	URL    *string `json:"url"`
-	Active *bool   `json:"active"`
+	Event              *string  `json:"event"`
+	URL                *string  `json:"url"`
+	Active             *bool    `json:"active"`
+	RetryWindowSeconds *int64   `json:"retry_window_seconds"`
+	RateLimitPerSecond *float64 `json:"rate_limit_per_second"`
 }
 
 type bulkSubscriptionsRequest struct {
@@ -76,13 +78,21 @@ type bulkSubscriptionsRequest struct {
 }
 
 type subscriptionJSON struct {
-	ID        string    `json:"id"`
-	CompanyID int64     `json:"company_id"`
-	Event     string    `json:"event"`
-	URL       string    `json:"url"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string `json:"id"`
+	CompanyID int64  `json:"company_id"`
+	Event     string `json:"event"`
+	URL       string `json:"url"`
+	Active    bool   `json:"active"`
+	// DisabledReason and DisabledAt say why and since when Callhooks
+	// switched the endpoint off (410 Gone, or failing for too long).
+	DisabledReason      string     `json:"disabled_reason,omitempty"`
+	DisabledAt          *time.Time `json:"disabled_at,omitempty"`
+	FailingSince        *time.Time `json:"failing_since,omitempty"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	RetryWindowSeconds  int64      `json:"retry_window_seconds,omitempty"`
+	RateLimitPerSecond  float64    `json:"rate_limit_per_second,omitempty"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
 }
 
 type subscriptionPageJSON struct {
@@ -119,7 +129,7 @@ func (r subscriptionRequest) toModel() models.SubscriptionInput {
 }
 
 func (r updateSubscriptionRequest) toModel() models.SubscriptionPatch {
-	p := models.SubscriptionPatch{URL: r.URL, Active: r.Active}
+	p := models.SubscriptionPatch{URL: r.URL, Active: r.Active, RetryWindowSeconds: r.RetryWindowSeconds, RateLimitPerSecond: r.RateLimitPerSecond}
 	if r.Event != nil {
 		ev := models.EventKey(*r.Event)
 		p.Event = &ev
@@ -156,7 +166,22 @@ func toSubscriptionJSON(s models.Subscription) subscriptionJSON {
 		Active:    s.Active,
 		CreatedAt: apiTime(s.CreatedAt),
 		UpdatedAt: apiTime(s.UpdatedAt),
+
+		DisabledReason:      s.DisabledReason,
+		DisabledAt:          optTime(s.DisabledAt),
+		FailingSince:        optTime(s.FailingSince),
+		ConsecutiveFailures: s.ConsecutiveFailures,
+		RetryWindowSeconds:  s.RetryWindowSeconds,
+		RateLimitPerSecond:  s.RateLimitPerSecond,
 	}
+}
+
+func optTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := apiTime(*t)
+	return &v
 }
 
 // toWebhooksJSON always shows all ten events, with [] for those without URLs.

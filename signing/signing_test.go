@@ -18,7 +18,7 @@ import (
 
 // CallRail reference vector, from /work/shared/reference/README.md.
 const (
-	referencePath = "../../shared/reference/callrail-post-call.json"
+	referencePath = "../testdata/reference/callrail-post-call.json"
 	referenceKey  = "072e77e426f92738a72fe23c4d1953b4"
 	referenceSig  = "UZAHbUdfm3GqL7qzilGozGzWV64="
 )
@@ -39,7 +39,7 @@ func loadReference(tb testing.TB) []byte {
 	tb.Helper()
 	body, err := os.ReadFile(referencePath)
 	if err != nil {
-		tb.Fatalf("CallRail reference body is required (expected at %s relative to the signing package, i.e. /work/shared/reference): %v", referencePath, err)
+		tb.Fatalf("CallRail reference body is required (expected at %s relative to the signing package, a byte-for-byte copy of shared/reference/callrail-post-call.json): %v", referencePath, err)
 	}
 	return body
 }

@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -17,6 +19,10 @@ type Options struct {
 	MaxConcurrentActivities int
 	// TaskQueue defaults to workflows.TaskQueue.
 	TaskQueue string
+	// StopTimeout is how long Stop waits for running deliveries to finish
+	// before cancelling them (Temporal then retries them elsewhere); zero
+	// cancels at once.
+	StopTimeout time.Duration
 }
 
 // Register puts every workflow and activity on a registry (a worker, or a
@@ -39,6 +45,7 @@ func New(c client.Client, acts *activities.Activities, o Options) sdkworker.Work
 	w := sdkworker.New(c, o.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:      o.MaxConcurrentActivities,
 		MaxConcurrentLocalActivityExecutionSize: o.MaxConcurrentActivities,
+		WorkerStopTimeout:                       o.StopTimeout,
 	})
 	Register(w, acts)
 	return w

@@ -24,6 +24,10 @@ type DeliveryInput struct {
 	FirstAttemptAt time.Time
 	// Last is the previous attempt's result (for Retry-After).
 	Last activities.DeliverResult
+	// Immediate sends StartAttempt at once and runs the schedule from its
+	// start after it (a manual retry); otherwise attempt n waits the
+	// schedule's (n-1)th delay, the first attempt having gone out inline.
+	Immediate bool
 }
 
 // DeliveryResult is how a delivery ended.
@@ -51,18 +55,23 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		attempt = 1
 	}
 	last := in.Last
+	// series is the attempt number that opened this series of attempts.
+	series := 1
+	if in.Immediate {
+		series = attempt
+	}
 	actx := retryAttemptOptions(ctx, cfg)
 	setStatus(ctx, cfg, "retrying")
 	var a *activities.Activities
 	for ; ; attempt++ {
-		if attempt > 1 {
-			wait := retryDelay(cfg, attempt, in.Deliver.DeliveryID, last)
+		if attempt > series {
+			wait := retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last)
 			if err := workflow.Sleep(ctx, wait); err != nil {
 				return DeliveryResult{}, err
 			}
 		}
 		elapsed := workflow.Now(ctx).Sub(start)
-		next := retryDelay(cfg, attempt+1, in.Deliver.DeliveryID, activities.DeliverResult{})
+		next := retryDelay(cfg, attempt-series+2, in.Deliver.DeliveryID, activities.DeliverResult{})
 		di := in.Deliver
 		di.Attempt = attempt
 		di.Final = elapsed+next > cfg.RetryWindow

@@ -10,8 +10,11 @@ import (
 // runAdmin holds administration commands; create-account is the way in
 // for a new installation.
 func runAdmin(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "prune" {
+		return runPrune(ctx, cfg, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "create-account" {
-		return fmt.Errorf("usage: callhooks admin create-account --name NAME --email EMAIL")
+		return fmt.Errorf("usage: callhooks admin create-account --name NAME --email EMAIL | prune [--older-than 720h]")
 	}
 	fs := flag.NewFlagSet("create-account", flag.ContinueOnError)
 	fs.SetOutput(out)

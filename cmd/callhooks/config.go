@@ -43,6 +43,12 @@ type Config struct {
 	DisableMinFailures int             `env:"CALLHOOKS_DISABLE_MIN_FAILURES" envDefault:"10"`
 	MaxConnsPerHost    int             `env:"CALLHOOKS_MAX_CONNS_PER_HOST" envDefault:"10"`
 	WorkerConcurrency  int             `env:"CALLHOOKS_WORKER_CONCURRENCY" envDefault:"200"`
+	// WorkerAddr is the worker's /healthz, /readyz and /metrics listener ("off": none).
+	WorkerAddr string `env:"CALLHOOKS_WORKER_ADDR" envDefault:"127.0.0.1:9090"`
+	// WorkerStopTimeout is how long a stopping worker lets running deliveries finish.
+	WorkerStopTimeout time.Duration `env:"CALLHOOKS_WORKER_STOP_TIMEOUT" envDefault:"30s"`
+	// Retention is how old attempt rows get before `callhooks admin prune` deletes them.
+	Retention time.Duration `env:"CALLHOOKS_RETENTION" envDefault:"720h"`
 
 	MaxBodyBytes      int64         `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
 	SigningKeyOverlap time.Duration `env:"CALLHOOKS_SIGNING_KEY_OVERLAP" envDefault:"24h"`

@@ -59,13 +59,17 @@ func runDev(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	m, err := newProcessMetrics(store)
+	if err != nil {
+		return err
+	}
 	tc, err := client.Dial(client.Options{HostPort: ts.FrontendHostPort(), Namespace: ts.Namespace(),
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk"))})
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")), MetricsHandler: m.TemporalHandler()})
 	if err != nil {
 		return fmt.Errorf("connect to embedded temporal: %w", err)
 	}
 	defer tc.Close()
-	w := worker.New(tc, newActivities(cfg, store, true), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency})
+	w := worker.New(tc, newActivities(cfg, store, true, m), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -82,7 +86,7 @@ Try: curl -H "Authorization: Bearer %s" http://%s/v1/companies
 `, cfg.HTTPAddr, ts.UIURL(), ts.FrontendHostPort(), ts.Namespace(), key, cfg.DataDir, key, cfg.HTTPAddr)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log).Handler(), log) })
+	g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m).Handler(), log) })
 	return g.Wait()
 }
 

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"gopkg.in/yaml.v3"
+)
+
+// composeFile is the production-shaped stack at the repository root.
+const composeFile = "../../docker-compose.yml"
+
+type composeService struct {
+	Image       string            `yaml:"image"`
+	Build       any               `yaml:"build"`
+	Command     []string          `yaml:"command"`
+	Environment map[string]string `yaml:"environment"`
+	Ports       []string          `yaml:"ports"`
+	Expose      []string          `yaml:"expose"`
+	DependsOn   map[string]struct {
+		Condition string `yaml:"condition"`
+	} `yaml:"depends_on"`
+	Healthcheck struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+	StopGracePeriod string   `yaml:"stop_grace_period"`
+	Profiles        []string `yaml:"profiles"`
+}
+
+func loadCompose(t *testing.T) map[string]composeService {
+	t.Helper()
+	raw, err := os.ReadFile(composeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]composeService `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("docker-compose.yml does not parse: %v", err)
+	}
+	return doc.Services
+}
+
+// configVars are the environment variables Config reads.
+func configVars() map[string]bool {
+	vars := map[string]bool{}
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); name != "" {
+			vars[name] = true
+		}
+	}
+	return vars
+}
+
+// The compose stack wires the callhooks containers to settings that exist,
+// to services that exist, and gives each role its health check, drain time
+// and search attributes.
+func TestComposeStackIsWired(t *testing.T) {
+	services := loadCompose(t)
+	for _, name := range []string{"postgres", "temporal", "temporal-ui", "temporal-setup", "migrate", "server", "worker", "prune"} {
+		if _, ok := services[name]; !ok {
+			t.Fatalf("docker-compose.yml has no %s service", name)
+		}
+	}
+	vars := configVars()
+	for _, name := range []string{"migrate", "server", "worker", "prune"} {
+		s := services[name]
+		if s.Build == nil || s.Image != services["server"].Image {
+			t.Errorf("%s must build the one callhooks image (build: ., image %q), has build %v image %q", name, services["server"].Image, s.Build, s.Image)
+		}
+		for k, v := range s.Environment {
+			if !vars[k] {
+				t.Errorf("%s sets %s, which Config does not read (typo?)", name, k)
+			}
+			if k == "DATABASE_URL" {
+				u, err := url.Parse(v)
+				if err != nil || u.Hostname() != "postgres" {
+					t.Errorf("%s: DATABASE_URL %q does not point at the postgres service", name, v)
+				}
+			}
+			if k == "TEMPORAL_ADDRESS" && v != "temporal:7233" {
+				t.Errorf("%s: TEMPORAL_ADDRESS %q is not the temporal service", name, v)
+			}
+		}
+		if name != "migrate" && services[name].DependsOn["migrate"].Condition != "service_completed_successfully" {
+			t.Errorf("%s must wait for migrate to complete", name)
+		}
+	}
+
+	server := services["server"]
+	_, port, _ := net.SplitHostPort(server.Environment["CALLHOOKS_HTTP_ADDR"])
+	if !strings.HasPrefix(server.Environment["CALLHOOKS_HTTP_ADDR"], "0.0.0.0:") || !slices.Contains(server.Ports, port+":"+port) {
+		t.Errorf("server listens on %q but publishes %v", server.Environment["CALLHOOKS_HTTP_ADDR"], server.Ports)
+	}
+	if !strings.Contains(strings.Join(server.Healthcheck.Test, " "), "127.0.0.1:"+port+"/readyz") {
+		t.Errorf("server health check %v does not probe its own /readyz", server.Healthcheck.Test)
+	}
+	checkGrace(t, "server", server.StopGracePeriod, 20*time.Second) // serveHTTP's drain
+
+	worker := services["worker"]
+	_, wport, _ := net.SplitHostPort(worker.Environment["CALLHOOKS_WORKER_ADDR"])
+	if !strings.HasPrefix(worker.Environment["CALLHOOKS_WORKER_ADDR"], "0.0.0.0:") || !slices.Contains(worker.Expose, wport) {
+		t.Errorf("worker listener %q must bind all interfaces and be exposed (expose: %v)", worker.Environment["CALLHOOKS_WORKER_ADDR"], worker.Expose)
+	}
+	if len(worker.Ports) > 0 {
+		t.Errorf("worker publishes %v; a fixed host port breaks --scale", worker.Ports)
+	}
+	if !strings.Contains(strings.Join(worker.Healthcheck.Test, " "), "127.0.0.1:"+wport+"/readyz") {
+		t.Errorf("worker health check %v does not probe its /readyz", worker.Healthcheck.Test)
+	}
+	stop, err := time.ParseDuration(worker.Environment["CALLHOOKS_WORKER_STOP_TIMEOUT"])
+	if err != nil {
+		t.Fatalf("worker CALLHOOKS_WORKER_STOP_TIMEOUT: %v", err)
+	}
+	checkGrace(t, "worker", worker.StopGracePeriod, stop)
+	if worker.DependsOn["temporal-setup"].Condition != "service_completed_successfully" {
+		t.Error("workers must wait for the search attributes (CALLHOOKS_SEARCH_ATTRIBUTES=true)")
+	}
+	if !reflect.DeepEqual(services["prune"].Command, []string{"admin", "prune"}) || !slices.Contains(services["prune"].Profiles, "maintenance") {
+		t.Errorf("prune service: command %v profiles %v", services["prune"].Command, services["prune"].Profiles)
+	}
+
+	// temporal-setup registers exactly the attributes dev registers, with their types.
+	setup := strings.Join(services["temporal-setup"].Command, " ")
+	registered := map[string]string{}
+	for _, m := range regexp.MustCompile(`--name (\S+) --type (\S+)`).FindAllStringSubmatch(setup, -1) {
+		registered[m[1]] = m[2]
+	}
+	if loop := regexp.MustCompile(`for sa in ([^;]+); do`).FindStringSubmatch(setup); loop != nil {
+		for _, name := range strings.Fields(loop[1]) {
+			registered[name] = registered["$$sa"]
+		}
+		delete(registered, "$$sa")
+	}
+	typeName := map[enums.IndexedValueType]string{enums.INDEXED_VALUE_TYPE_INT: "Int", enums.INDEXED_VALUE_TYPE_KEYWORD: "Keyword"}
+	for name, typ := range searchAttributes {
+		if registered[name] != typeName[typ] {
+			t.Errorf("temporal-setup registers %s as %q, want %s", name, registered[name], typeName[typ])
+		}
+	}
+	if len(registered) != len(searchAttributes) {
+		t.Errorf("temporal-setup registers %v, want exactly %d attributes", registered, len(searchAttributes))
+	}
+}
+
+func checkGrace(t *testing.T, name, grace string, need time.Duration) {
+	t.Helper()
+	d, err := time.ParseDuration(grace)
+	if err != nil || d <= need {
+		t.Errorf("%s stop_grace_period %q must exceed its drain time %s, or Docker kills it mid-drain", name, grace, need)
+	}
+}
