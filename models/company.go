@@ -72,9 +72,11 @@ func (c Company) CallRailKey(now time.Time) string {
 
 // CompanyPatch holds the fields a PATCH may change; nil means unchanged.
 type CompanyPatch struct {
-	Name     *string
-	TimeZone *string
-	Plans    *PlansPatch
+	Name                           *string
+	TimeZone                       *string
+	Plans                          *PlansPatch
+	LegacySignatureUsesPreviousKey *bool
+	RetryWindowSeconds             *int64
 }
 
 // PlansPatch changes individual plan flags; nil means unchanged.
@@ -128,6 +130,13 @@ func (s *Store) UpdateCompany(ctx context.Context, accountID, id int64, p Compan
 		}
 		if p.TimeZone != nil {
 			c.TimeZone = *p.TimeZone
+		}
+		setBool(&c.LegacySignatureUsesPreviousKey, p.LegacySignatureUsesPreviousKey)
+		if p.RetryWindowSeconds != nil {
+			if *p.RetryWindowSeconds < 0 || *p.RetryWindowSeconds > 30*24*3600 {
+				return invalid("invalid_field", "retry_window_seconds", "retry_window_seconds must be between 0 (inherit) and 2592000 (30 days)")
+			}
+			c.RetryWindowSeconds = *p.RetryWindowSeconds
 		}
 		if pp := p.Plans; pp != nil {
 			setBool(&c.Plans.PremiumConversationIntelligence, pp.PremiumConversationIntelligence)

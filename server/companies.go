@@ -89,7 +89,8 @@ func (h companyHandlers) update(c *gin.Context) {
 		writeError(c, errs)
 		return
 	}
-	patch := models.CompanyPatch{Name: req.Name, TimeZone: req.TimeZone, Plans: (*models.PlansPatch)(req.Plans)}
+	patch := models.CompanyPatch{Name: req.Name, TimeZone: req.TimeZone, Plans: (*models.PlansPatch)(req.Plans),
+		LegacySignatureUsesPreviousKey: req.LegacySignatureUsesPreviousKey, RetryWindowSeconds: req.RetryWindowSeconds}
 	co, err := h.store.UpdateCompany(c.Request.Context(), principalFrom(c).AccountID, companyFrom(c).ID, patch)
 	if err != nil {
 		writeError(c, notFoundAs("company", err))

@@ -40,15 +40,21 @@ type updateCompanyRequest struct {
 	Name     *string         `json:"name"`
 	TimeZone *string         `json:"time_zone"`
 	Plans    *plansPatchJSON `json:"plans"`
+	// LegacySignatureUsesPreviousKey keeps the CallRail Signature header on
+	// the old key until a rotation's overlap ends.
+	LegacySignatureUsesPreviousKey *bool  `json:"legacy_signature_uses_previous_key"`
+	RetryWindowSeconds             *int64 `json:"retry_window_seconds"`
 }
 
 type companyJSON struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	TimeZone  string    `json:"time_zone"`
-	Plans     plansJSON `json:"plans"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID                             int64     `json:"id"`
+	Name                           string    `json:"name"`
+	TimeZone                       string    `json:"time_zone"`
+	Plans                          plansJSON `json:"plans"`
+	LegacySignatureUsesPreviousKey bool      `json:"legacy_signature_uses_previous_key"`
+	RetryWindowSeconds             int64     `json:"retry_window_seconds,omitempty"`
+	CreatedAt                      time.Time `json:"created_at"`
+	UpdatedAt                      time.Time `json:"updated_at"`
 }
 
 // companyWithKeyJSON is shown only when a key is created or rotated.
@@ -139,12 +145,14 @@ func (r updateSubscriptionRequest) toModel() models.SubscriptionPatch {
 
 func toCompanyJSON(c models.Company) companyJSON {
 	return companyJSON{
-		ID:        c.ID,
-		Name:      c.Name,
-		TimeZone:  c.TimeZone,
-		Plans:     plansJSON(c.Plans),
-		CreatedAt: apiTime(c.CreatedAt),
-		UpdatedAt: apiTime(c.UpdatedAt),
+		ID:                             c.ID,
+		Name:                           c.Name,
+		TimeZone:                       c.TimeZone,
+		Plans:                          plansJSON(c.Plans),
+		LegacySignatureUsesPreviousKey: c.LegacySignatureUsesPreviousKey,
+		RetryWindowSeconds:             c.RetryWindowSeconds,
+		CreatedAt:                      apiTime(c.CreatedAt),
+		UpdatedAt:                      apiTime(c.UpdatedAt),
 	}
 }
 
