@@ -8,10 +8,11 @@ ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
-# VERSION ends up in every delivery's User-Agent (Callhooks/<version>).
-ARG VERSION=dev
+# --build-arg VERSION=1.2.3 sets the User-Agent of every delivery
+# (Callhooks/<version>); without it the source's version stays.
+ARG VERSION
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    go build -trimpath -ldflags="-s -w -X github.com/callhooks/callhooks/activities.Version=${VERSION}" \
+    go build -trimpath -ldflags="-s -w ${VERSION:+-X github.com/callhooks/callhooks/activities.Version=$VERSION}" \
     -o /out/callhooks ./cmd/callhooks
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -21,7 +21,11 @@ test:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzVerifyStandard -fuzztime=10s ./signing/
 	$(GO) test -run='^$$' -fuzz=FuzzVerifyCallRail -fuzztime=10s ./signing/
+	$(GO) test -run='^$$' -fuzz=FuzzIngestEvent -fuzztime=10s ./server/
+	$(GO) test -run='^$$' -fuzz=FuzzSubscriptionURL -fuzztime=10s ./models/
 
-## compose-check: validate docker-compose.yml (needs only the docker CLI's compose plugin)
+## compose-check: validate docker-compose.yml (the compose plugin, or Debian's docker-compose 1.29)
 compose-check:
-	docker compose -f docker-compose.yml config --quiet
+	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config --quiet; \
+	else docker-compose -f docker-compose.yml config -q; fi
+	$(GO) test -count=1 -run Compose ./cmd/callhooks

@@ -122,6 +122,7 @@ func TestMultiProcessTopology(t *testing.T) {
 	rcv.slow("4", 400*time.Millisecond)
 	postCall(4)
 	stopped := make(chan error, 1)
+	stopAt := time.Now()
 	go func() { stopped <- workers[0].terminate(20 * time.Second) }()
 	for i := 5; i < 8; i++ {
 		postCall(i)
@@ -129,6 +130,7 @@ func TestMultiProcessTopology(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatalf("worker-0 did not stop gracefully on SIGTERM: %v\n%s", err, workers[0].logTail())
 	}
+	t.Logf("worker-0 drained and exited %s after SIGTERM", time.Since(stopAt).Round(time.Millisecond))
 	rcv.waitCalls(t, 8, 3, 45*time.Second)
 	// From here on only the survivor delivers: what it counts from now must
 	// be what the receiver gets from now. Start from a quiet moment.

@@ -9,12 +9,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/ui"
 )
 
 // authenticate admits requests carrying a live API key
-// (Authorization: Bearer <key>) and stores its principal in the context.
-func authenticate(store *models.Store) gin.HandlerFunc {
+// (Authorization: Bearer <key>), or else the web pages' session cookie,
+// and stores the principal in the context.
+func authenticate(store *models.Store, sessions *ui.Sessions) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if c.GetHeader("Authorization") == "" && sessions.HasCookie(c.Request) {
+			authenticateSession(c, sessions)
+			return
+		}
 		secret, problem := bearerToken(c.GetHeader("Authorization"))
 		if problem != "" {
 			unauthorized(c, problem)
@@ -32,6 +38,32 @@ func authenticate(store *models.Store) gin.HandlerFunc {
 		c.Set(principalKey, p)
 		c.Next()
 	}
+}
+
+// authenticateSession admits a browser logged in at /ui/login. The cookie
+// is sent by the browser on its own, so a request that changes anything
+// must also carry the session's CSRF token, which only our pages know.
+func authenticateSession(c *gin.Context, sessions *ui.Sessions) {
+	sess, err := sessions.Resolve(c.Request.Context(), c.Request)
+	if errors.Is(err, ui.ErrNoSession) {
+		unauthorized(c, "the browser session is unknown, expired or its API key was revoked; log in again at /ui/login or send Authorization: Bearer <api key>")
+		return
+	}
+	if err != nil {
+		writeError(c, fmt.Errorf("authenticate session: %w", err))
+		return
+	}
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		if !sess.CSRFValid(c.GetHeader(ui.CSRFHeader)) {
+			writeError(c, newAPIError(http.StatusForbidden, "csrf_failed",
+				"a request authenticated by the session cookie must send the page's CSRF token in the %s header", ui.CSRFHeader))
+			return
+		}
+	}
+	c.Set(principalKey, sess.Principal)
+	c.Next()
 }
 
 // bearerToken extracts the key, or says what is wrong with the header.

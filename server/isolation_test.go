@@ -244,6 +244,7 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				return a.doWithHeader(rt.Method, path, b, h)
 			}
 
+			before := f.snapshot(t, a.store, pA)
 			for _, bad := range badAuth {
 				what, r := bad.what, send(pathA, bad.header)
 				if r.status != http.StatusUnauthorized {
@@ -256,7 +257,6 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				}
 			}
 
-			before := f.snapshot(t, a.store, pA)
 			leaks := func(what string, r response) {
 				t.Helper()
 				for _, m := range f.markers {
@@ -296,7 +296,7 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				leaks("B's account-wide request", send(pathA, bearerB))
 			}
 			if after := f.snapshot(t, a.store, pA); !reflect.DeepEqual(before, after) {
-				t.Errorf("B's requests changed A's objects:\nbefore %+v\nafter  %+v", before, after)
+				t.Errorf("requests without A's key changed A's objects:\nbefore %+v\nafter  %+v", before, after)
 			}
 
 			// Last, A itself: neither refused nor "not found".

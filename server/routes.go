@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/callhooks/callhooks/ui"
 )
 
 // newRouter lists every route of the API; add new ones here.
@@ -29,7 +31,9 @@ func newRouter(d Deps) *gin.Engine {
 	apiKeys := apiKeyHandlers{store: d.Store}
 
 	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now)
-	v1 := r.Group("/v1", authenticate(d.Store), limits.middleware)
+	// The web pages' sessions; /v1 accepts their cookie in place of a key.
+	sessions := ui.NewSessions(d.Store, ui.SessionTTL)
+	v1 := r.Group("/v1", authenticate(d.Store, sessions), limits.middleware)
 	v1.POST("/api-keys", apiKeys.create)
 	v1.GET("/api-keys", apiKeys.list)
 	v1.DELETE("/api-keys/:id", apiKeys.revoke)
@@ -42,6 +46,7 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.GET("", companies.get)
 	companyGroup.PATCH("", companies.update)
 	companyGroup.POST("/signing-key/rotate", companies.rotateSigningKey)
+	companyGroup.GET("/signing-key", getSigningKey)
 
 	companyGroup.POST("/subscriptions", subscriptions.create)
 	companyGroup.POST("/subscriptions/bulk", subscriptions.createBulk)
@@ -55,12 +60,17 @@ func newRouter(d Deps) *gin.Engine {
 
 	companyGroup.GET("/webhooks", webhooks.get)
 	companyGroup.PUT("/webhooks", webhooks.replace)
+	testSends := testSendHandlers{store: d.Store, sender: d.Sender, log: d.Logger}
+	companyGroup.POST("/webhooks/test", testSends.send)
 
 	deliveries := deliveryHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
 	companyGroup.GET("/deliveries", deliveries.list)
 	companyGroup.POST("/deliveries/retry", deliveries.retryBulk)
 	companyGroup.GET("/deliveries/:id", deliveries.get)
 	companyGroup.POST("/deliveries/:id/retry", deliveries.retry)
+
+	ui.Mount(r, ui.Deps{Store: d.Store, Sessions: sessions, TemporalUIURL: d.TemporalUIURL,
+		TemporalNamespace: d.TemporalNamespace, Logger: d.Logger})
 	return r
 }
 

@@ -70,6 +70,13 @@ type Deps struct {
 	// Metrics records requests and ingested events and is served on
 	// /metrics; nil gets a registry of the API's own.
 	Metrics *metrics.Metrics
+	// Sender sends the settings page's test webhooks; nil answers 503 for them.
+	Sender Sender
+	// TemporalUIURL is the Temporal Web UI's base URL, for the deliveries
+	// page's workflow links; empty hides them.
+	TemporalUIURL string
+	// TemporalNamespace is the namespace those links open ("default" when empty).
+	TemporalNamespace string
 }
 
 // Server is the HTTP API.

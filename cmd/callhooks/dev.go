@@ -78,15 +78,18 @@ func runDev(ctx context.Context, cfg Config, out io.Writer) error {
 	fmt.Fprintf(out, `
 Callhooks dev is running.
   API:          http://%s
+  Settings:     http://%s/ui/
   Temporal UI:  %s
   Temporal:     %s (namespace %s)
   API key:      %s
   Data:         %s
 Try: curl -H "Authorization: Bearer %s" http://%s/v1/companies
-`, cfg.HTTPAddr, ts.UIURL(), ts.FrontendHostPort(), ts.Namespace(), key, cfg.DataDir, key, cfg.HTTPAddr)
+`, cfg.HTTPAddr, cfg.HTTPAddr, ts.UIURL(), ts.FrontendHostPort(), ts.Namespace(), key, cfg.DataDir, key, cfg.HTTPAddr)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(gctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m).Handler(), log) })
+	g.Go(func() error {
+		return serveHTTP(gctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, ts.UIURL()).Handler(), log)
+	})
 	return g.Wait()
 }
 

@@ -4,7 +4,7 @@
 //	callhooks server   the REST API
 //	callhooks worker   the Temporal worker that delivers webhooks
 //	callhooks migrate  bring the database schema up to date
-//	callhooks admin    account administration (create-account)
+//	callhooks admin    account administration (create-account, prune)
 //
 // Settings come from the environment; see Config.
 package main
@@ -27,11 +27,14 @@ commands:
   server    serve the REST API (needs TEMPORAL_ADDRESS and the database)
   worker    run the Temporal worker that delivers webhooks
   migrate   apply database migrations and exit
-  admin     administration: create-account --name N --email E
+  admin     administration: create-account --name N --email E | prune [--older-than 720h]
   receive   a local webhook receiver that prints and verifies what arrives
             (--addr 127.0.0.1:9000 --secret <signing_key> [--status 200])
   healthcheck URL
             exit 0 when URL answers 2xx (for container health checks)
+  bench     measure throughput, latency and memory on loopback and print a
+            markdown report ([--quick] [--duration 15s] [--calls N] [--open 10000]
+            [--profile DIR]; see docs/performance.md)
 `
 
 func main() {
@@ -71,6 +74,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runReceive(ctx, args[1:], out)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:])
+	case "bench":
+		return runBench(ctx, cfg, args[1:], out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

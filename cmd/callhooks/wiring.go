@@ -71,9 +71,15 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metric
 	}
 }
 
-func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics) *server.Server {
+// newAPI builds the API and web pages; temporalUI is the Temporal Web UI's
+// URL for the deliveries page's links ("" hides them).
+func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics, temporalUI string) *server.Server {
 	return server.New(server.Deps{
 		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(), Metrics: m,
+		// Test sends use the deliveries' HTTP client and signing, with the
+		// same private-address policy as the store's URL checks.
+		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
+		TemporalUIURL: temporalUI, TemporalNamespace: cfg.TemporalNamespace,
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
 			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst},
 	})
@@ -117,7 +123,7 @@ func runServer(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer tc.Close()
-	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m).Handler(), log)
+	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, "").Handler(), log)
 }
 
 func runWorker(ctx context.Context, cfg Config) error {

@@ -75,15 +75,16 @@ const server = http.createServer((req, res) => {
   const chunks = [];
   let size = 0;
   req.on('data', (chunk) => {
+    if (size > MAX_BODY) return; // already refused
     size += chunk.length;
     if (size > MAX_BODY) {
-      res.writeHead(413).end();
-      req.destroy();
+      res.writeHead(413, { Connection: 'close' }).end();
       return;
     }
     chunks.push(chunk);
   });
   req.on('end', () => {
+    if (size > MAX_BODY) return;
     const body = Buffer.concat(chunks); // verify the raw bytes, never re-serialized JSON
     const callrail = callRailValid(req.headers, body);
     const standard = standardValid(req.headers, body);

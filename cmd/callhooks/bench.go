@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/callhooks/callhooks/internal/bench"
+	"github.com/callhooks/callhooks/internal/devtemporal"
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/worker"
+)
+
+// benchSampleWindow is the modification window of the calls whose
+// completed histories the bench counts.
+const benchSampleWindow = 2 * time.Second
+
+// runBench is `callhooks bench`: it starts what `callhooks dev` starts
+// (embedded Temporal server on SQLite files in a temp dir, worker, API on
+// the embedded database, all on loopback), measures it with internal/bench
+// and prints the markdown report. Everything it starts stops when it ends.
+func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+	o, err := parseBenchFlags(args, out)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "callhooks-bench-")
+	if err != nil {
+		return fmt.Errorf("bench data dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return fmt.Errorf("profile dir: %w", err)
+		}
+	}
+
+	// dev's settings, except: a fresh data dir, no per-key API rate limit
+	// (the load generator is one key), and no per-request log lines unless
+	// CALLHOOKS_LOG_LEVEL asks for them.
+	cfg.DataDir = dir
+	cfg.SearchAttributes = true
+	cfg.RateLimit = -1
+	if _, set := os.LookupEnv("CALLHOOKS_LOG_LEVEL"); !set {
+		cfg.LogLevel = "warn"
+	}
+	log := newLogger(cfg, os.Stderr)
+	ts, err := devtemporal.Start(ctx, devtemporal.Options{
+		DataDir: filepath.Join(dir, "temporal"), Namespace: cfg.TemporalNamespace,
+		SearchAttributes: searchAttributes, Logger: log.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return err
+	}
+	defer ts.Stop()
+	cfg.TemporalAddress = ts.FrontendHostPort()
+
+	store, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	key, err := devAPIKey(ctx, cfg, store)
+	if err != nil {
+		return err
+	}
+	m, err := newProcessMetrics(store)
+	if err != nil {
+		return err
+	}
+	tc, err := client.Dial(client.Options{HostPort: ts.FrontendHostPort(), Namespace: ts.Namespace(),
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")), MetricsHandler: m.TemporalHandler()})
+	if err != nil {
+		return fmt.Errorf("connect to embedded temporal: %w", err)
+	}
+	defer tc.Close()
+	w := worker.New(tc, newActivities(cfg, store, true, m), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	api, stopAPI, err := serveLoopback(newAPI(cfg, store, tc, log, m, "").Handler())
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
+	sampleCfg := cfg
+	sampleCfg.ModificationWindow = benchSampleWindow
+	sample, stopSample, err := serveLoopback(newAPI(sampleCfg, store, tc, log, m, "").Handler())
+	if err != nil {
+		return err
+	}
+	defer stopSample()
+
+	db := "SQLite app database in the data dir"
+	if cfg.DatabaseURL != "" {
+		db = "PostgreSQL app database (DATABASE_URL)"
+	}
+	rep, err := bench.Run(ctx, bench.System{
+		API: api, APIKey: key, SampleAPI: sample, SampleWindow: benchSampleWindow, Temporal: tc, DataDir: dir,
+		AppDBSize: appDBSize(cfg, store),
+		Setup: fmt.Sprintf("`callhooks dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
+			"%d connections per endpoint host, modification window %s, API rate limit off, log level %s",
+			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.LogLevel),
+	}, o)
+	if rep != nil {
+		rep.Markdown(out)
+	}
+	if err != nil {
+		return err
+	}
+	if len(rep.Problems) > 0 {
+		return fmt.Errorf("bench: %d steps had problems (see the report)", len(rep.Problems))
+	}
+	return nil
+}
+
+// appDBSize measures a PostgreSQL app database (nil for the SQLite file,
+// which the bench finds in the data dir).
+func appDBSize(cfg Config, store *models.Store) func() (int64, error) {
+	if cfg.DatabaseURL == "" {
+		return nil
+	}
+	return func() (int64, error) {
+		var n int64
+		err := store.DB().Raw("SELECT pg_database_size(current_database())").Scan(&n).Error
+		return n, err
+	}
+}
+
+// parseBenchFlags reads the bench flags; --quick switches to the smoke
+// run's defaults, which other flags then override.
+func parseBenchFlags(args []string, out io.Writer) (bench.Options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	def := bench.DefaultOptions()
+	quick := fs.Bool("quick", false, "seconds-long smoke run with tiny counts")
+	duration := fs.Duration("duration", def.Duration, "how long each throughput and latency scenario posts")
+	calls := fs.Int("calls", def.Calls, "at most this many calls per throughput scenario")
+	open := fs.Int("open", def.Open, "call workflows scenario (c) leaves open")
+	conc := fs.Int("concurrency", def.Concurrency, "calls in flight in the closed-loop scenarios")
+	apiRate := fs.Int("api-rate", def.APIRate, "requests per second of the subscriptions-list load")
+	profile := fs.String("profile", "", "write a CPU profile per scenario (and a heap profile) into this directory")
+	if err := fs.Parse(args); err != nil {
+		return bench.Options{}, err
+	}
+	o := def
+	if *quick {
+		o = bench.QuickOptions()
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "duration":
+			o.Duration = *duration
+		case "calls":
+			o.Calls = *calls
+		case "open":
+			o.Open = *open
+		case "concurrency":
+			o.Concurrency = *conc
+		case "api-rate":
+			o.APIRate = *apiRate
+		}
+	})
+	if o.Duration <= 0 || o.Calls < 1 || o.Open < 1 || o.Concurrency < 1 || o.APIRate < 1 {
+		return bench.Options{}, errors.New("bench: --duration, --calls, --open, --concurrency and --api-rate must be positive")
+	}
+	o.ProfileDir = *profile
+	o.Progress = os.Stderr
+	return o, nil
+}
+
+// serveLoopback serves h on a free loopback port and returns its base URL
+// and a function that stops it.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError)}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

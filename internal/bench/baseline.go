@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/callhooks/callhooks/signing"
+)
+
+// BaselineTaskQueue is where the baseline workflow runs, apart from Callhooks.
+const BaselineTaskQueue = "callhooks-bench-baseline"
+
+// BaselineInput is one webhook of the one-workflow-per-delivery baseline.
+type BaselineInput struct {
+	URL, WebhookID string
+	Body           []byte
+}
+
+// BaselineWorkflow is the textbook Temporal webhook sender the figures are
+// compared with: one workflow per delivery, one regular activity doing the
+// HTTP POST, retried by Temporal.
+func BaselineWorkflow(ctx workflow.Context, in BaselineInput) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumAttempts: 10},
+	})
+	var p *BaselinePoster
+	return workflow.ExecuteActivity(ctx, p.Post, in).Get(ctx, nil)
+}
+
+// BaselinePoster holds the baseline activity's HTTP client.
+type BaselinePoster struct{ HTTP *http.Client }
+
+// Post sends the webhook; anything but 2xx is an error Temporal retries.
+func (p *BaselinePoster) Post(ctx context.Context, in BaselineInput) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(in.Body))
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("bad url", "BadURL", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(signing.HeaderWebhookID, in.WebhookID)
+	res, err := p.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode > 299 {
+		return fmt.Errorf("receiver answered %d", res.StatusCode)
+	}
+	return nil
+}
+
+// loopbackClient is an HTTP client sized like Callhooks' delivery client:
+// up to perHost connections to each receiver port.
+func loopbackClient(perHost int) *http.Client {
+	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: perHost,
+		MaxConnsPerHost:     perHost,
+		IdleConnTimeout:     time.Minute,
+	}}
+}
+
+// sampleBody is a webhook body the size of a Callhooks call webhook.
+func sampleBody() []byte {
+	raw, _ := json.Marshal(callData("1000001", "post_call"))
+	return raw
+}
+
+// Throughput is a measured delivery rate.
+type Throughput struct {
+	Delivered int
+	Expected  int
+	Elapsed   time.Duration
+	// Duplicates are extra arrivals of an id already delivered.
+	Duplicates int
+}
+
+// PerSecond is deliveries per second.
+func (t Throughput) PerSecond() float64 { return Rate(t.Delivered, t.Elapsed) }
+
+// HTTPCeiling posts straight to the receiver from `workers` goroutines for
+// d: the most webhooks per second this machine moves over loopback with
+// nothing in between.
+func HTTPCeiling(ctx context.Context, r *Receiver, workers int, d time.Duration) (Throughput, error) {
+	hc := loopbackClient(workers)
+	body := sampleBody()
+	var next atomic.Int64
+	var ids []string
+	var mu sync.Mutex
+	var firstErr error
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var mine []string
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				id := fmt.Sprintf("http-%d", next.Add(1))
+				err := (&BaselinePoster{HTTP: hc}).Post(ctx, BaselineInput{URL: r.URL(w) + "/ceiling", WebhookID: id, Body: body})
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				mine = append(mine, id)
+			}
+			mu.Lock()
+			ids = append(ids, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	t := r.Tally(ids)
+	hc.CloseIdleConnections()
+	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: elapsed, Duplicates: t.Duplicates}, firstErr
+}
+
+// TemporalBaseline runs BaselineWorkflow on its own task queue of the same
+// server, `inFlight` workflows at a time, for d: one workflow per delivery.
+// Workflow ids are prefix-1, prefix-2, ...
+func TemporalBaseline(ctx context.Context, tc client.Client, r *Receiver, prefix string, workers, inFlight int, d time.Duration) (Throughput, error) {
+	hc := loopbackClient(10)
+	w := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: workers})
+	w.RegisterWorkflow(BaselineWorkflow)
+	w.RegisterActivity(&BaselinePoster{HTTP: hc})
+	if err := w.Start(); err != nil {
+		return Throughput{}, fmt.Errorf("start baseline worker: %w", err)
+	}
+	defer w.Stop()
+	body := sampleBody()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var ids []string
+	var firstErr error
+	start := time.Now()
+	deadline := start.Add(d)
+	var last time.Time
+	var wg sync.WaitGroup
+	for g := range inFlight {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				n := next.Add(1)
+				id := fmt.Sprintf("%s-%d", prefix, n)
+				in := BaselineInput{URL: fmt.Sprintf("%s/baseline/%d", r.URL(g), g), WebhookID: id, Body: body}
+				wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: BaselineTaskQueue}, BaselineWorkflow, in)
+				if err == nil {
+					err = wr.Get(ctx, nil)
+				}
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+				} else {
+					ids = append(ids, id)
+					last = time.Now()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t := r.Tally(ids)
+	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: last.Sub(start), Duplicates: t.Duplicates}, firstErr
+}
