@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -156,7 +157,17 @@ func (b *browser) lastDialog() string {
 // screenshot saves the page for the README, at desktop width.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	// The whole page in one viewport (so the sticky Save bar sits where it
+	// belongs), from the top, with no focus ring and no hovered button.
+	b.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`))
+	if _, err := chromedp.Call(b.ctx, input.DispatchMouseEvent, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved}); err != nil {
+		b.t.Fatalf("move the mouse away: %v", err)
+	}
+	height := eval[int64](b, `document.documentElement.scrollHeight`)
+	b.do("page-tall viewport", chromedp.EmulateViewport(1280, height))
+	b.waitJS("the tall layout", fmt.Sprintf(`document.documentElement.clientHeight === %d`, height))
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	b.do("desktop viewport", chromedp.EmulateViewport(1280, 1000))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -288,12 +299,20 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 
 	// Two calls whose pre_call fails at the flaky receiver until its
 	// schedule (200 ms, then a 1 s window) runs out.
-	for _, call := range []string{"CAL-BR-1", "CAL-BR-2"} {
-		if code, out := s.event(c.ID, "evt-"+call, "pre_call", call, map[string]any{"customer_name": "Dana Whitfield"}); code != http.StatusAccepted {
+	caller := map[string]any{"id": 766970532, "customer_name": "Dana Whitfield", "customer_phone_number": "+14705550123",
+		"customer_city": "Atlanta", "customer_state": "GA", "tracking_phone_number": "+14045550188", "source": "Google Ads"}
+	for i, call := range []string{"CAL-BR-1", "CAL-BR-2"} {
+		data := map[string]any{"answered": false}
+		for k, v := range caller {
+			data[k] = v
+		}
+		data["id"] = 766970532 + i
+		if code, out := s.event(c.ID, "evt-"+call, "pre_call", call, data); code != http.StatusAccepted {
 			t.Fatalf("post event: %d %v", code, out)
 		}
 	}
-	if code, out := s.event(c.ID, "evt-CAL-BR-1-post", "post_call", "CAL-BR-1", map[string]any{"duration": 184, "answered": true}); code != http.StatusAccepted {
+	caller["answered"], caller["duration"] = true, 184
+	if code, out := s.event(c.ID, "evt-CAL-BR-1-post", "post_call", "CAL-BR-1", caller); code != http.StatusAccepted {
 		t.Fatalf("post event: %d %v", code, out)
 	}
 	var failed struct {
@@ -341,11 +360,15 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 	// with the original webhook-id.
 	sentFirst, sentSecond := sentWithID(flaky, first.ID), sentWithID(flaky, second.ID)
 	healthy.Store(true)
-	b.do("filter none", chromedp.SetValue(chromedp.CSS("#f-status"), ""), chromedp.Click(chromedp.CSS("#filters button[type=submit]")))
+	b.do("filter none", chromedp.Evaluate[chromedp.Void](`document.getElementById("f-status").value = ""`),
+		chromedp.Click(chromedp.CSS("#filters button[type=submit]")))
 	b.waitJS("all rows", `document.querySelectorAll('#deliveries-body tr').length === 4`)
 	b.do("retry", chromedp.Click(chromedp.CSS(row(first.ID)+" button[data-action=retry]")))
 	waitFor(t, 30*time.Second, "the retried delivery at the receiver", func() bool { return sentWithID(flaky, first.ID) > sentFirst })
 	b.waitJS("the row to show succeeded", fmt.Sprintf(`!!document.querySelector('%s[data-status=succeeded]')`, row(first.ID)))
+	b.do("show the retried delivery", chromedp.Click(chromedp.CSS(row(first.ID)+" button[data-action=detail]")))
+	b.waitJS("its last attempt", `Array.from(document.querySelectorAll('#detail .attempts tbody tr td:nth-child(3)')).some(td => td.textContent === "200")`)
+	b.screenshot("deliveries.png")
 
 	// Retry all failed asks with the count, then sends the rest.
 	b.do("retry all", chromedp.Click(chromedp.CSS("#retry-all")))
@@ -354,10 +377,6 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 		t.Errorf("Retry all failed asked %q, want the count", q)
 	}
 	b.waitJS("every row succeeded", `document.querySelectorAll('#deliveries-body tr[data-status=succeeded]').length === 4`)
-	b.do("show the retried delivery", chromedp.Click(chromedp.CSS(row(first.ID)+" button[data-action=detail]")),
-		chromedp.WaitVisible(chromedp.CSS("#detail pre")))
-	b.waitJS("its last attempt", `Array.from(document.querySelectorAll('#detail .attempts tbody tr td:nth-child(3)')).some(td => td.textContent === "200")`)
-	b.screenshot("deliveries.png")
 }
 
 // sentWithID counts the requests the receiver got with this webhook-id.

@@ -267,6 +267,14 @@ func TestURLValidation(t *testing.T) {
 		{"http://[fd00::1]/", "forbidden_url", false},
 		{"http://localhost:9000/", "forbidden_url", false},
 		{"http://127.0.0.1:9000/", "", true},
+		{"http://localhost./", "forbidden_url", false},
+		{"http://[fe80::1%25eth0]/", "forbidden_url", false},
+		{"http://0x7f000001/", "forbidden_url", false},
+		{"http://2130706433/", "forbidden_url", false},
+		{"http://0177.0.0.1/", "forbidden_url", false},
+		{"https://hooks.example.com:70000/", "invalid_url", false},
+		{"https://hooks.example.com:8443/x", "", false},
+		{"https://203.0.113.9/x", "", false},
 	}
 	for _, tc := range cases {
 		e := models.URLPolicy{AllowPrivate: tc.private}.ValidateEndpointURL(tc.url)

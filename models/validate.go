@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -71,18 +72,52 @@ func (p URLPolicy) ValidateEndpointURL(raw string) *ValidationError {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return invalid("invalid_url", "url", "url %q must not have a #fragment; fragments are never sent to the server", raw)
 	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return invalid("invalid_url", "url", "url %q has port %q; use a port from 1 to 65535", raw, port)
+		}
+	}
 	if strings.ContainsAny(raw, " \t\r\n") {
 		return invalid("invalid_url", "url", "url %q must not contain spaces or line breaks", raw)
 	}
 	if !p.AllowPrivate {
-		if addr, ok := literalAddr(u.Hostname()); ok && !IsPublicAddr(addr) {
+		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		if strings.Contains(host, "%") {
+			return invalid("forbidden_url", "url", "url %q uses a zoned (link-local) IPv6 address; webhooks can only go to public hosts", raw)
+		}
+		if looksNumericIPv4(host) {
+			return invalid("forbidden_url", "url", "url %q writes an IPv4 address in numeric or hex form; use the dotted form of a public address or a host name", raw)
+		}
+		if addr, ok := literalAddr(host); ok && !IsPublicAddr(addr) {
 			return invalid("forbidden_url", "url", "url %q points at a private, loopback or link-local address; webhooks can only go to public hosts", raw)
 		}
-		if h := strings.ToLower(u.Hostname()); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		if h := host; h == "localhost" || strings.HasSuffix(h, ".localhost") {
 			return invalid("forbidden_url", "url", "url %q points at localhost; webhooks can only go to public hosts", raw)
 		}
 	}
 	return nil
+}
+
+// looksNumericIPv4 catches hosts that resolvers read as IPv4 addresses
+// written as one number or in hex/octal parts (0x7f000001, 2130706433,
+// 0177.0.0.1), which would slip past a dotted-decimal check.
+func looksNumericIPv4(host string) bool {
+	if host == "" || strings.Trim(host, "0123456789abcdefx.") != "" {
+		return false
+	}
+	for _, part := range strings.Split(host, ".") {
+		if part == "" {
+			return false
+		}
+		if strings.HasPrefix(part, "0x") {
+			continue
+		}
+		if strings.Trim(part, "0123456789") != "" {
+			return false
+		}
+	}
+	_, err := netip.ParseAddr(host)
+	return err != nil // a plain dotted quad is checked as an address instead
 }
 
 func literalAddr(host string) (netip.Addr, bool) {

@@ -62,6 +62,8 @@ func Mount(r gin.IRouter, d Deps) {
 	d.TemporalUIURL = strings.TrimRight(d.TemporalUIURL, "/")
 	p := &pages{d: d, templates: parseTemplates(), assetVersion: assetVersion()}
 
+	// The API answers a stray slash with a 404, so the bare path gets its own redirect.
+	r.GET("/ui", func(c *gin.Context) { c.Redirect(http.StatusFound, "/ui/") })
 	g := r.Group("/ui", securityHeaders)
 	g.GET("/static/*filepath", serveStatic())
 	g.GET("/login", p.loginForm)
@@ -78,9 +80,14 @@ func Mount(r gin.IRouter, d Deps) {
 // programming error caught by every test that mounts the UI.
 func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"inc":   func(i int) int { return i + 1 },
-		"list":  func(items ...string) []string { return items },
-		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+		"inc":  func(i int) int { return i + 1 },
+		"list": func(items ...string) []string { return items },
+		"title": func(s string) string {
+			if s == "" {
+				return s
+			}
+			return strings.ToUpper(s[:1]) + s[1:]
+		},
 		"row": func(key, label string, i int, u string) urlRow {
 			return urlRow{Key: key, Label: label, Index: i, URL: u}
 		},

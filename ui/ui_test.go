@@ -158,7 +158,11 @@ func TestLogin(t *testing.T) {
 	b := e.browser()
 	settings := e.companyPath("webhooks")
 
-	r := b.get(settings)
+	r := b.get("/ui")
+	if r.status != http.StatusFound || r.header.Get("Location") != "/ui/" {
+		t.Errorf("/ui answers %d to %q, want a redirect to /ui/", r.status, r.header.Get("Location"))
+	}
+	r = b.get(settings)
 	r.want(t, http.StatusSeeOther)
 	if loc := r.header.Get("Location"); loc != "/ui/login?next="+url.QueryEscape(settings) {
 		t.Errorf("signed-out page redirects to %q", loc)

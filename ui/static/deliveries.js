@@ -53,13 +53,19 @@
       temporalLink(d.workflow_id, "Call workflow"),
       d.temporal_workflow_id ? temporalLink(d.temporal_workflow_id, "Retry workflow") : null);
     return el("tr", { "data-id": d.id, "data-status": d.status },
-      el("td", { "data-label": "Time" }, when(d.created_at)),
-      el("td", { "data-label": "Event" }, labels[d.event] || d.event, el("code", { class: "sub", text: d.event })),
-      el("td", { "data-label": "Endpoint", class: "endpoint" }, d.url || "—"),
-      el("td", { "data-label": "Status" }, badge(d.status), d.last_error ? el("span", { class: "sub", text: d.last_error }) : null),
-      el("td", { "data-label": "Attempts", class: "num" }, String(d.attempts)),
-      el("td", { "data-label": "Last code", class: "num" }, d.last_status_code ? String(d.last_status_code) : "—"),
-      el("td", { "data-label": "Actions" }, actions, links.childNodes.length ? links : null));
+      cell("Time", "", when(d.created_at)),
+      cell("Event", "", labels[d.event] || d.event, el("code", { class: "sub", text: d.event })),
+      cell("Endpoint", "endpoint", d.url || "—"),
+      cell("Status", "", badge(d.status), d.last_error ? el("span", { class: "sub", text: d.last_error }) : null),
+      cell("Attempts", "num", String(d.attempts)),
+      cell("Last code", "num", d.last_status_code ? String(d.last_status_code) : "—"),
+      cell("Actions", "", actions, links.childNodes.length ? links : null));
+  }
+
+  // cell is one table cell; its label shows beside it on narrow screens,
+  // where each row becomes a card.
+  function cell(label, cls, ...content) {
+    return el("td", { "data-label": label, class: cls || null }, el("div", { class: "cell" }, ...content));
   }
 
   async function load(reset) {
