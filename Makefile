@@ -2,7 +2,7 @@
 export CGO_ENABLED ?= 0
 GO ?= go
 
-.PHONY: run test test-short vet build fuzz compose-check
+.PHONY: run test test-short vet build fuzz compose-check bench bench-smoke
 
 ## run: start everything (embedded Temporal + Web UI, worker, API, SQLite) in one process
 run:
@@ -16,6 +16,14 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+## bench: throughput, latency, memory and baselines on loopback (about 4 minutes; docs/performance.md)
+bench:
+	$(GO) run ./cmd/callhooks bench
+
+## bench-smoke: the same run with tiny counts, in seconds
+bench-smoke:
+	$(GO) run ./cmd/callhooks bench --quick
 
 ## fuzz: run each fuzz target briefly
 fuzz:

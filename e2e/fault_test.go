@@ -3,7 +3,9 @@ package e2e_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -176,15 +178,17 @@ func faultCompanies(t *testing.T, api *bench.Client, rcv *bench.Receiver) []benc
 // (the API is down, or answers 5xx) is posted again with the same id
 // until it is, as a call-tracking platform would.
 type faultLoad struct {
-	mu      sync.Mutex
-	events  []bench.Event
-	refused int
+	mu     sync.Mutex
+	events []bench.Event
+	// refused counts posts that were not accepted, by answer ("503") or
+	// "no answer" when the API could not be reached.
+	refused map[string]int
 	failed  []error
 	done    chan struct{}
 }
 
 func startFaultLoad(api *bench.Client, companies []bench.Company, prefix string, calls int, every time.Duration) *faultLoad {
-	l := &faultLoad{done: make(chan struct{})}
+	l := &faultLoad{done: make(chan struct{}), refused: map[string]int{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	go func() {
 		defer close(l.done)
@@ -215,13 +219,22 @@ func startFaultLoad(api *bench.Client, companies []bench.Company, prefix string,
 }
 
 func (l *faultLoad) postUntilAccepted(ctx context.Context, api *bench.Client, co bench.Company, stage, callID string) (bench.Event, error) {
+	occurred := time.Now()
 	for {
-		ev, err := api.PostEvent(ctx, co, stage, callID, callID+"-"+stage)
+		ev, err := api.PostEventAt(ctx, co, stage, callID, callID+"-"+stage, occurred)
 		if err == nil {
 			return ev, nil
 		}
+		why := "no answer"
+		var se *bench.StatusError
+		if errors.As(err, &se) {
+			if se.Code >= 400 && se.Code < 500 && se.Code != http.StatusTooManyRequests {
+				return ev, fmt.Errorf("%s of %s refused for good: %w", stage, callID, err)
+			}
+			why = strconv.Itoa(se.Code)
+		}
 		l.mu.Lock()
-		l.refused++
+		l.refused[why]++
 		l.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -232,8 +245,8 @@ func (l *faultLoad) postUntilAccepted(ctx context.Context, api *bench.Client, co
 }
 
 // wait waits for the loader to finish and returns the accepted events and
-// how many posts were refused (and posted again).
-func (l *faultLoad) wait(t *testing.T, calls int) ([]bench.Event, int) {
+// the posts refused (and posted again), by answer.
+func (l *faultLoad) wait(t *testing.T, calls int) ([]bench.Event, map[string]int) {
 	t.Helper()
 	select {
 	case <-l.done:
@@ -248,7 +261,7 @@ func (l *faultLoad) wait(t *testing.T, calls int) ([]bench.Event, int) {
 	if want := calls * len(bench.CallStages); len(l.events) != want {
 		t.Errorf("%d events accepted; want %d", len(l.events), want)
 	}
-	return append([]bench.Event(nil), l.events...), l.refused
+	return append([]bench.Event(nil), l.events...), maps.Clone(l.refused)
 }
 
 // checkDelivered waits for every webhook of events and reports
@@ -263,7 +276,7 @@ func checkDelivered(t *testing.T, name string, rcv *bench.Receiver, load *faultL
 	unexpected := rcv.Unexpected(ids)
 	t.Logf("%s: delivered/expected %d/%d webhooks (%d events), duplicates %d (each a retry of the same webhook-id), "+
 		"unexpected webhook-ids %d; receiver answered non-2xx to %d attempts, %d attempts abandoned by the sender's timeout; "+
-		"%d posts refused and posted again", name, tally.Delivered, tally.Expected, len(events), tally.Duplicates,
+		"posts refused and posted again: %v", name, tally.Delivered, tally.Expected, len(events), tally.Duplicates,
 		len(unexpected), failed, abandoned, refused)
 	if err != nil {
 		t.Errorf("%s: %v", name, err)

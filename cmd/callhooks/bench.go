@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -152,6 +154,7 @@ func parseBenchFlags(args []string, out io.Writer) (bench.Options, error) {
 	conc := fs.Int("concurrency", def.Concurrency, "calls in flight in the closed-loop scenarios")
 	apiRate := fs.Int("api-rate", def.APIRate, "requests per second of the subscriptions-list load")
 	profile := fs.String("profile", "", "write a CPU profile per scenario (and a heap profile) into this directory")
+	only := fs.String("only", "", "run only these steps, comma-separated: "+strings.Join(bench.StepNames, ","))
 	if err := fs.Parse(args); err != nil {
 		return bench.Options{}, err
 	}
@@ -177,6 +180,14 @@ func parseBenchFlags(args []string, out io.Writer) (bench.Options, error) {
 		return bench.Options{}, errors.New("bench: --duration, --calls, --open, --concurrency and --api-rate must be positive")
 	}
 	o.ProfileDir = *profile
+	if *only != "" {
+		o.Only = strings.Split(*only, ",")
+		for _, name := range o.Only {
+			if !slices.Contains(bench.StepNames, name) {
+				return bench.Options{}, fmt.Errorf("bench: --only: unknown step %q; steps: %s", name, strings.Join(bench.StepNames, ","))
+			}
+		}
+	}
 	o.Progress = os.Stderr
 	return o, nil
 }

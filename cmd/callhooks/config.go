@@ -21,6 +21,9 @@ type Config struct {
 
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// TemporalUIURL is where operators open the Temporal Web UI; the
+	// deliveries page links each delivery's workflow there (dev sets it).
+	TemporalUIURL string `env:"CALLHOOKS_TEMPORAL_UI_URL"`
 	// SearchAttributes tags delivery workflows with Callhooks' custom search
 	// attributes; enable it once they are registered (dev registers them).
 	SearchAttributes bool `env:"CALLHOOKS_SEARCH_ATTRIBUTES" envDefault:"false"`

@@ -123,7 +123,7 @@ func runServer(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer tc.Close()
-	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, "").Handler(), log)
+	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, cfg.TemporalUIURL).Handler(), log)
 }
 
 func runWorker(ctx context.Context, cfg Config) error {

@@ -64,9 +64,20 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 		}
 	}
 	if res.StatusCode >= 300 {
-		return res.StatusCode, fmt.Errorf("%s %s: %d %.300s", method, path, res.StatusCode, raw)
+		return res.StatusCode, &StatusError{Method: method, Path: path, Code: res.StatusCode, Body: string(raw)}
 	}
 	return res.StatusCode, nil
+}
+
+// StatusError is an answer other than 2xx.
+type StatusError struct {
+	Method, Path string
+	Code         int
+	Body         string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s %s: %d %.300s", e.Method, e.Path, e.Code, e.Body)
 }
 
 // Company is a company set up for a scenario: its id and, per event, the
@@ -136,15 +147,23 @@ type Event struct {
 // CallStages are the three stages a call posts, in lifecycle order.
 var CallStages = []string{"pre_call", "call_routing_complete", "post_call"}
 
-// PostEvent posts one stage of a call and, on 202, fills in the webhook-ids
-// it must produce. A non-202 answer is an error (the event was not taken).
+// PostEvent posts one stage of a call, occurring now, and on 202 fills in
+// the webhook-ids it must produce. A non-202 answer is an error (the event
+// was not taken).
 func (c *Client) PostEvent(ctx context.Context, co Company, typ, callID, eventID string) (Event, error) {
+	return c.PostEventAt(ctx, co, typ, callID, eventID, time.Now())
+}
+
+// PostEventAt is PostEvent for an event that occurred at a given time: a
+// post repeated after a failure must carry the same body, or the API
+// refuses it as a different event under a reused id.
+func (c *Client) PostEventAt(ctx context.Context, co Company, typ, callID, eventID string, occurred time.Time) (Event, error) {
 	ev := Event{ID: eventID, Type: typ, CallID: callID, CompanyID: co.ID, Sent: time.Now()}
 	var ans struct {
 		WorkflowID string `json:"workflow_id"`
 	}
 	code, err := c.Do(ctx, http.MethodPost, fmt.Sprintf("/v1/companies/%d/events", co.ID), map[string]any{
-		"id": eventID, "type": typ, "call_id": callID, "occurred_at": ev.Sent.UTC().Format(time.RFC3339Nano),
+		"id": eventID, "type": typ, "call_id": callID, "occurred_at": occurred.UTC().Format(time.RFC3339Nano),
 		"data": callData(callID, typ),
 	}, &ans)
 	ev.Accepted = time.Now()
@@ -171,7 +190,7 @@ func callData(callID, stage string) map[string]any {
 		"business_phone_number": "+14045550100", "source": "Google Paid", "source_name": "Google Ads",
 		"medium": "cpc", "campaign": "Spring Promo", "keywords": "emergency plumber near me",
 		"landing_page_url": "https://www.example.com/plumbing?utm_source=google&utm_medium=cpc",
-		"referring_url": "https://www.google.com/", "direction": "inbound", "company_time_zone": "America/Chicago",
+		"referring_url":    "https://www.google.com/", "direction": "inbound", "company_time_zone": "America/Chicago",
 		"tags": []string{"new-lead"}, "first_call": true,
 	}
 	if stage == "post_call" {

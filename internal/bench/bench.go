@@ -36,6 +36,9 @@ type Options struct {
 	// ProfileDir, when set, receives a CPU profile per scenario and a heap
 	// profile after (c).
 	ProfileDir string
+	// Only, when not empty, runs just the named steps (StepNames); the
+	// latency steps need (a) ("a-three-stages") for their rate.
+	Only []string
 	// Progress receives one line per step; nil is silent.
 	Progress io.Writer
 }

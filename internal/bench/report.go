@@ -21,11 +21,11 @@ type Report struct {
 	Baseline    Throughput
 	// BaselineHistory is one baseline workflow's history.
 	BaselineHistory HistoryCount
-	A, B        Scenario
-	LatHalf     LatencyRun
-	LatFull     LatencyRun
-	API         APIRun
-	Open        OpenRun
+	A, B            Scenario
+	LatHalf         LatencyRun
+	LatFull         LatencyRun
+	API             APIRun
+	Open            OpenRun
 	// Problems are steps that failed or left webhooks undelivered.
 	Problems []string
 }

@@ -7,10 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 )
+
+// StepNames are Run's steps in order, for Options.Only.
+var StepNames = []string{"http-ceiling", "temporal-baseline", "a-three-stages", "b-fanout", "latency-50",
+	"latency-100", "api-subscriptions", "history-completed", "c-open-workflows"}
 
 // receiverPorts is how many endpoint hosts the receiver stands for: the
 // fan-out's ten endpoints are ten hosts, as they would be in production,
@@ -48,6 +53,7 @@ func Run(ctx context.Context, sys System, o Options) (*Report, error) {
 		name string
 		fn   func() error
 	}{
+		// Keep StepNames in step with this list.
 		{"http-ceiling", r.httpCeiling},
 		{"temporal-baseline", r.temporalBaseline},
 		{"a-three-stages", func() error { return r.throughput(&rep.A, "a", fx.single, 1) }},
@@ -61,6 +67,9 @@ func Run(ctx context.Context, sys System, o Options) (*Report, error) {
 	for _, s := range steps {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
+		}
+		if len(o.Only) > 0 && !slices.Contains(o.Only, s.name) {
+			continue
 		}
 		o.progress("running " + s.name)
 		if err := r.profiled(s.name, s.fn); err != nil {
@@ -199,7 +208,7 @@ func sampleCall(evs []Event) string {
 func (r *runner) latency(l *LatencyRun, prefix string, share float64) error {
 	maxRate := r.rep.A.PerSecond()
 	if maxRate <= 0 {
-		return errors.New("no rate from scenario (a) to base the load on")
+		return errors.New("no rate from scenario (a) (a-three-stages) to base the load on")
 	}
 	l.Share, l.Rate = share, share*maxRate
 	load := OpenLoopCalls(r.ctx, r.c, r.fx.single, prefix, l.Rate, r.o.Duration, 4096)
