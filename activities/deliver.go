@@ -119,6 +119,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		policy = models.DefaultHealthPolicy()
 	}
 	d, at := attemptRows(in, res, excerpt, started)
+	at.RunID = runIDOf(ctx)
 	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
 	if err != nil {
 		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
@@ -135,6 +136,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 // record stores an attempt that made no HTTP request.
 func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverResult, excerpt string, at time.Time, st models.DeliveryStatus) error {
 	d, row := attemptRows(in, res, excerpt, at)
+	row.RunID = runIDOf(ctx)
 	if err := a.Store.RecordAttempt(ctx, d, row, st); err != nil {
 		return fmt.Errorf("record attempt: %w", err)
 	}
@@ -251,4 +253,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// runIDOf names the workflow run making an attempt ("" outside Temporal),
+// so the attempt log tells an activity retry from a reset workflow.
+func runIDOf(ctx context.Context) string {
+	if !activity.IsActivity(ctx) {
+		return ""
+	}
+	return activity.GetInfo(ctx).WorkflowExecution.RunID
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,6 +53,10 @@ type Attempt struct {
 	LatencyMS    int64
 	ErrorClass   string
 	ResponseBody string
+	// RunID is the workflow run that made the attempt; with Number it tells
+	// an activity retried within one run (same attempt) from a reset run
+	// re-using the number (a new attempt, logged under the next number).
+	RunID string
 }
 
 // RecordAttempt stores one attempt and updates its delivery. It is
@@ -68,6 +73,13 @@ func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final 
 func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus, o EndpointOutcome, p HealthPolicy) (bool, error) {
 	var disabled bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		fresh, err := numberAttempt(tx, d.ID, &a)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			return nil // a retried activity: already recorded, health already counted
+		}
 		d.Status = final
 		d.Attempts = a.Number
 		d.LastStatusCode = a.StatusCode
@@ -76,7 +88,7 @@ func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attem
 			t := a.AttemptedAt
 			d.CompletedAt = &t
 		}
-		err := tx.Clauses(clause.OnConflict{
+		err = tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "id"}},
 			DoUpdates: clause.AssignmentColumns([]string{
 				"status", "attempts", "last_status_code", "last_error", "updated_at", "completed_at",
@@ -86,12 +98,8 @@ func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attem
 			return fmt.Errorf("upsert delivery: %w", err)
 		}
 		a.DeliveryID = d.ID
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&a)
-		if res.Error != nil {
-			return fmt.Errorf("insert attempt: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return nil // a retried activity: health was counted the first time
+		if err := tx.Create(&a).Error; err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
 		}
 		disabled, err = recordEndpointOutcome(tx, o, p)
 		return err
@@ -127,4 +135,28 @@ func (s *Store) ListDeliveriesByCall(ctx context.Context, companyID int64, callI
 func (s *Store) RecordSkipped(ctx context.Context, d Delivery) error {
 	d.Status = DeliverySkipped
 	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error
+}
+
+// numberAttempt decides an attempt's number inside the recording
+// transaction. The same (delivery, number) from the same run is an activity
+// retry: nothing to record. From another run (a workflow reset from the
+// Temporal UI) it is a new attempt and takes the next free number.
+func numberAttempt(tx *gorm.DB, deliveryID string, a *Attempt) (bool, error) {
+	var prev Attempt
+	err := tx.Where("delivery_id = ? AND number = ?", deliveryID, a.Number).Take(&prev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load attempt: %w", err)
+	}
+	if prev.RunID == a.RunID {
+		return false, nil
+	}
+	var last int
+	if err := tx.Model(&Attempt{}).Where("delivery_id = ?", deliveryID).Select("COALESCE(MAX(number), 0)").Scan(&last).Error; err != nil {
+		return false, fmt.Errorf("number attempt: %w", err)
+	}
+	a.Number = last + 1
+	return true, nil
 }

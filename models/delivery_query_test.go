@@ -133,19 +133,19 @@ func TestReopenAndUndo(t *testing.T) {
 		if n, err := s.LastAttemptNumber(ctx, 8, "msg_r"); n != 0 || err != nil {
 			t.Fatalf("another company's LastAttemptNumber = %d, %v; want 0", n, err)
 		}
-		// A reset run re-sending attempt 2 lowers the count but logs nothing.
-		again := models.Attempt{Number: 2, AttemptedAt: time.Now().UTC(), StatusCode: 500, ErrorClass: "http_5xx"}
+		// A reset run (another run id) re-sending attempt 2 is logged as attempt 4.
+		again := models.Attempt{Number: 2, RunID: "reset-run", AttemptedAt: time.Now().UTC(), StatusCode: 500, ErrorClass: "http_5xx"}
 		if err := s.RecordAttempt(ctx, d, again, models.DeliveryFailed); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.FindDelivery(ctx, 7, "msg_r"); got.Attempts != 2 {
-			t.Fatalf("after a reset attempt 2 the count is %d; this test expects RecordAttempt to overwrite it", got.Attempts)
+		if got, _ := s.FindDelivery(ctx, 7, "msg_r"); got.Attempts != 4 {
+			t.Fatalf("after a reset run's attempt the count is %d, want 4", got.Attempts)
 		}
-		if n, _ := s.LastAttemptNumber(ctx, 7, "msg_r"); n != 3 {
-			t.Fatalf("LastAttemptNumber after a reset = %d, want 3", n)
+		if n, _ := s.LastAttemptNumber(ctx, 7, "msg_r"); n != 4 {
+			t.Fatalf("LastAttemptNumber after a reset = %d, want 4", n)
 		}
 		prev, err := s.FindDelivery(ctx, 7, "msg_r")
-		if err != nil || prev.Body != `{"a":1}` || prev.CompletedAt == nil || prev.Attempts != 2 {
+		if err != nil || prev.Body != `{"a":1}` || prev.CompletedAt == nil || prev.Attempts != 4 {
 			t.Fatalf("FindDelivery = %+v, %v", prev, err)
 		}
 		if ok, err := s.ReopenDelivery(ctx, 8, "msg_r", models.DeliveryFailed); ok || err != nil {
@@ -173,7 +173,7 @@ func TestReopenAndUndo(t *testing.T) {
 		if ok, _ := s.ReopenDelivery(ctx, 7, "msg_r", models.DeliveryFailed); !ok {
 			t.Fatal("reopen again")
 		}
-		a := models.Attempt{Number: 3, AttemptedAt: time.Now().UTC(), StatusCode: 503, ErrorClass: "http_5xx"}
+		a := models.Attempt{Number: 5, RunID: "retry-run", AttemptedAt: time.Now().UTC(), StatusCode: 503, ErrorClass: "http_5xx"}
 		if err := s.RecordAttempt(ctx, d, a, models.DeliveryPending); err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestReopenAndUndo(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.FindDelivery(ctx, 7, "msg_r")
-		if got.Status != models.DeliveryPending || got.Attempts != 3 {
+		if got.Status != models.DeliveryPending || got.Attempts != 5 {
 			t.Fatalf("undo overwrote a newer attempt: %s after %d attempts", got.Status, got.Attempts)
 		}
 	})

@@ -64,3 +64,32 @@ func TestEndpointHealthDisablesAfterPolicy(t *testing.T) {
 		}
 	})
 }
+
+// A reset delivery workflow re-uses attempt numbers from its start; its
+// attempts are logged under the next free numbers, while an activity
+// retried within one run is still recorded once.
+func TestAttemptsFromAResetRunAreLogged(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		d := models.Delivery{ID: "msg_reset", CompanyID: 1, URL: "https://x.example.com", Body: "{}"}
+		now := time.Now().UTC()
+		rec := func(n int, run string, st models.DeliveryStatus) {
+			if err := s.RecordAttempt(ctx, d, models.Attempt{Number: n, RunID: run, AttemptedAt: now, StatusCode: 500}, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec(1, "call-run", models.DeliveryPending)
+		rec(2, "retry-run-1", models.DeliveryPending)
+		rec(2, "retry-run-1", models.DeliveryPending) // activity retry: same attempt
+		rec(3, "retry-run-1", models.DeliveryFailed)
+		rec(2, "retry-run-2", models.DeliveryPending) // reset: a new attempt
+		rec(3, "retry-run-2", models.DeliverySucceeded)
+		got, attempts, err := s.GetDelivery(ctx, 1, "msg_reset")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(attempts) != 5 || got.Attempts != 5 || got.Status != models.DeliverySucceeded {
+			t.Fatalf("%d attempts logged, delivery shows %d attempts and %s; want 5, 5, succeeded", len(attempts), got.Attempts, got.Status)
+		}
+	})
+}

@@ -29,6 +29,7 @@ func migrations() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		{ID: "2026112701_initial", Migrate: migrateInitial, Rollback: rollbackInitial},
 		{ID: "2026112702_endpoint_health", Migrate: migrateEndpointHealth, Rollback: rollbackEndpointHealth},
+		{ID: "2026112703_attempt_run", Migrate: migrateAttemptRun, Rollback: rollbackAttemptRun},
 	}
 }
 
@@ -221,4 +222,21 @@ func rollbackEndpointHealth(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// Schema as of 2026112703: which workflow run made an attempt, so a reset
+// workflow's attempts are logged instead of colliding with earlier ones.
+
+type m3Attempt struct {
+	RunID string
+}
+
+func (m3Attempt) TableName() string { return "attempts" }
+
+func migrateAttemptRun(tx *gorm.DB) error {
+	return tx.Migrator().AddColumn(&m3Attempt{}, "RunID")
+}
+
+func rollbackAttemptRun(tx *gorm.DB) error {
+	return tx.Migrator().DropColumn(&m3Attempt{}, "RunID")
 }
