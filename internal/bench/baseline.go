@@ -98,7 +98,7 @@ func (t Throughput) PerSecond() float64 { return Rate(t.Delivered, t.Elapsed) }
 // d: the most webhooks per second this machine moves over loopback with
 // nothing in between.
 func HTTPCeiling(ctx context.Context, r *Receiver, workers int, d time.Duration) (Throughput, error) {
-	hc := loopbackClient(workers)
+	poster := &BaselinePoster{HTTP: loopbackClient(workers)}
 	body := sampleBody()
 	var next atomic.Int64
 	var ids []string
@@ -112,7 +112,7 @@ func HTTPCeiling(ctx context.Context, r *Receiver, workers int, d time.Duration)
 			var mine []string
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				id := fmt.Sprintf("http-%d", next.Add(1))
-				err := (&BaselinePoster{HTTP: hc}).Post(ctx, BaselineInput{URL: r.URL(w) + "/ceiling", WebhookID: id, Body: body})
+				err := poster.Post(ctx, BaselineInput{URL: r.URL(w) + "/ceiling", WebhookID: id, Body: body})
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -131,16 +131,17 @@ func HTTPCeiling(ctx context.Context, r *Receiver, workers int, d time.Duration)
 	wg.Wait()
 	elapsed := time.Since(start)
 	t := r.Tally(ids)
-	hc.CloseIdleConnections()
+	poster.HTTP.CloseIdleConnections()
 	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: elapsed, Duplicates: t.Duplicates}, firstErr
 }
 
 // TemporalBaseline runs BaselineWorkflow on its own task queue of the same
 // server, `inFlight` workflows at a time, for d: one workflow per delivery.
-// Workflow ids are prefix-1, prefix-2, ...
-func TemporalBaseline(ctx context.Context, tc client.Client, r *Receiver, prefix string, workers, inFlight int, d time.Duration) (Throughput, error) {
+// Its worker runs up to activitySlots activities at once, with Callhooks'
+// 10 connections per endpoint host. Workflow ids are prefix-1, prefix-2, ...
+func TemporalBaseline(ctx context.Context, tc client.Client, r *Receiver, prefix string, activitySlots, inFlight int, d time.Duration) (Throughput, error) {
 	hc := loopbackClient(10)
-	w := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: workers})
+	w := sdkworker.New(tc, BaselineTaskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: activitySlots})
 	w.RegisterWorkflow(BaselineWorkflow)
 	w.RegisterActivity(&BaselinePoster{HTTP: hc})
 	if err := w.Start(); err != nil {

@@ -41,6 +41,9 @@ type Options struct {
 	Only []string
 	// Progress receives one line per step; nil is silent.
 	Progress io.Writer
+	// Smoke marks a run too small for its rates to mean anything; the
+	// report says so next to its verdicts.
+	Smoke bool
 }
 
 // DefaultOptions is the full run: about four minutes on two cores.
@@ -55,7 +58,7 @@ func DefaultOptions() Options {
 func QuickOptions() Options {
 	return Options{
 		Duration: time.Second, Calls: 30, Open: 40, Concurrency: 8, BaselineInFlight: 8,
-		APIRate: 50, APIDuration: time.Second, Drain: 30 * time.Second,
+		APIRate: 50, APIDuration: time.Second, Drain: 30 * time.Second, Smoke: true,
 	}
 }
 

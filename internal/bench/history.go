@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -17,6 +21,25 @@ type HistoryCount struct {
 	Deliveries int
 	// Closed reports whether the run had completed when counted.
 	Closed bool
+	// Types counts the events by type ("MarkerRecorded": 6, ...).
+	Types map[string]int
+}
+
+// Composition lists the event types, most frequent first:
+// "6 MarkerRecorded, 3 WorkflowExecutionSignaled, ...".
+func (h HistoryCount) Composition() string {
+	names := slices.Collect(maps.Keys(h.Types))
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(h.Types[b], h.Types[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%d %s", h.Types[n], n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // PerDelivery is history events per delivered webhook.
@@ -29,7 +52,7 @@ func (h HistoryCount) PerDelivery() float64 {
 
 // CountHistory counts the events of a workflow's current run.
 func CountHistory(ctx context.Context, tc client.Client, workflowID string, deliveries int) (HistoryCount, error) {
-	h := HistoryCount{WorkflowID: workflowID, Deliveries: deliveries}
+	h := HistoryCount{WorkflowID: workflowID, Deliveries: deliveries, Types: map[string]int{}}
 	it := tc.GetWorkflowHistory(ctx, workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -37,6 +60,7 @@ func CountHistory(ctx context.Context, tc client.Client, workflowID string, deli
 			return h, fmt.Errorf("read history of %s: %w", workflowID, err)
 		}
 		h.Events++
+		h.Types[strings.TrimPrefix(ev.GetEventType().String(), "EVENT_TYPE_")]++
 		if ev.GetEventType() == enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
 			h.Closed = true
 		}

@@ -155,6 +155,10 @@ func (r *Report) Markdown(w io.Writer) {
 	r.historyTable(p)
 	p("### Targets")
 	p("")
+	if r.Options.Smoke {
+		p("A smoke run (--quick): the counts are far too small for these verdicts to mean anything.")
+		p("")
+	}
 	p("| target | measured | verdict |")
 	p("| --- | --- | --- |")
 	for _, t := range r.Targets() {
@@ -186,26 +190,39 @@ func (r *Report) throughputTable(p printer) {
 	p("")
 	p("| scenario | deliveries/s | delivered / expected | dups | calls (events) | events accepted/s | vs HTTP ceiling | vs workflow per delivery |")
 	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-	p("| HTTP ceiling: %d goroutines POST straight to the receiver | %.0f | %d / %d | %d | - | - | 1.00 | %.2fx |",
-		r.Options.Concurrency, http, r.HTTPCeiling.Delivered, r.HTTPCeiling.Expected, r.HTTPCeiling.Duplicates, Ratio(http, base))
-	p("| Baseline: one workflow + one HTTP activity per delivery, %d in flight | %.0f | %d / %d | %d | - | - | %.2f | 1.00x |",
-		r.Options.BaselineInFlight, base, r.Baseline.Delivered, r.Baseline.Expected, r.Baseline.Duplicates, Ratio(base, http))
+	if r.HTTPCeiling.Expected > 0 {
+		p("| HTTP ceiling: %d goroutines POST straight to the receiver | %.0f | %d / %d | %d | - | - | 1.00 | %.2fx |",
+			r.Options.Concurrency, http, r.HTTPCeiling.Delivered, r.HTTPCeiling.Expected, r.HTTPCeiling.Duplicates, Ratio(http, base))
+	}
+	if r.Baseline.Expected > 0 {
+		p("| Baseline: one workflow + one HTTP activity per delivery, %d in flight | %.0f | %d / %d | %d | - | - | %.3f | 1.00x |",
+			r.Options.BaselineInFlight, base, r.Baseline.Delivered, r.Baseline.Expected, r.Baseline.Duplicates, Ratio(base, http))
+	}
 	for _, s := range []struct {
 		name string
 		sc   Scenario
 	}{{"(a) calls, 3 stages in order, 1 endpoint per event", r.A}, {"(b) fan-out, 10 endpoints per event", r.B}} {
-		p("| %s | %.0f | %d / %d | %d | %d (%d) | %.0f | %.2f | %.2fx |", s.name, s.sc.PerSecond(), s.sc.Delivered, s.sc.Expected,
+		if s.sc.Expected == 0 {
+			continue
+		}
+		p("| %s | %.0f | %d / %d | %d | %d (%d) | %.0f | %.3f | %.2fx |", s.name, s.sc.PerSecond(), s.sc.Delivered, s.sc.Expected,
 			s.sc.Duplicates, s.sc.Calls, s.sc.Events, s.sc.IngestRate, Ratio(s.sc.PerSecond(), http), Ratio(s.sc.PerSecond(), base))
 	}
 	p("")
 }
 
 func (r *Report) latencyTable(p printer) {
+	if r.LatHalf.Events == 0 && r.LatFull.Events == 0 {
+		return
+	}
 	p("### Ingest accepted (202) -> receiver got it, open loop")
 	p("")
 	p("| load | offered events/s | accepted events/s | delivered / expected | p50 | p95 | p99 | max | post->delivery p99 | webhook before 202 |")
 	p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, l := range []LatencyRun{r.LatHalf, r.LatFull} {
+		if l.Events == 0 {
+			continue
+		}
 		la := l.FromAccepted
 		p("| %.0f%% of (a) | %.0f | %.0f | %d / %d | %s | %s | %s | %s | %s | %d |", l.Share*100, l.Rate, l.Achieved,
 			l.Tally.Delivered, l.Tally.Expected, ms(la.P50), ms(la.P95), ms(la.P99), ms(la.Max), ms(l.FromSent.P99), l.BeforeAccepted)
@@ -219,6 +236,9 @@ func (r *Report) latencyTable(p printer) {
 
 func (r *Report) apiTable(p printer) {
 	a := r.API
+	if a.N == 0 && a.Failed == 0 {
+		return
+	}
 	p("### API: GET /v1/companies/{id}/subscriptions (30 subscriptions), open loop")
 	p("")
 	p("| rate | requests | failed | p50 | p95 | p99 | max |")
@@ -229,6 +249,9 @@ func (r *Report) apiTable(p printer) {
 
 func (r *Report) openTable(p printer) {
 	o := r.Open
+	if o.Events == 0 {
+		return
+	}
 	p("### (c) Open call workflows waiting for modifications")
 	p("")
 	running := "unknown"
@@ -264,8 +287,8 @@ func (r *Report) openTable(p printer) {
 func (r *Report) historyTable(p printer) {
 	p("### Temporal history events per delivery (healthy path)")
 	p("")
-	p("| call | workflow state | history events | webhooks | events per delivery |")
-	p("| --- | --- | ---: | ---: | ---: |")
+	p("| call | workflow state | history events | webhooks | events per delivery | events by type |")
+	p("| --- | --- | ---: | ---: | ---: | --- |")
 	row := func(name string, h HistoryCount) {
 		if h.WorkflowID == "" {
 			return
@@ -274,7 +297,7 @@ func (r *Report) historyTable(p printer) {
 		if h.Closed {
 			state = "completed"
 		}
-		p("| %s | %s | %d | %d | %.1f |", name, state, h.Events, h.Deliveries, h.PerDelivery())
+		p("| %s | %s | %d | %d | %.1f | %s |", name, state, h.Events, h.Deliveries, h.PerDelivery(), h.Composition())
 	}
 	row("(a) 3 stages, 1 endpoint", r.A.History)
 	row("(a) 3 stages, 1 endpoint", r.A.Completed)
