@@ -64,6 +64,9 @@ func writeError(c *gin.Context, err error) {
 	if status >= http.StatusInternalServerError {
 		_ = c.Error(err)
 	}
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "5")
+	}
 	c.AbortWithStatusPureJSON(status, errorResponse{Error: body})
 }
 
@@ -87,6 +90,9 @@ func errorAnswer(err error) (int, errorBody) {
 		return http.StatusNotFound, errorBody{Code: "not_found", Message: "not found"}
 	case errors.Is(err, models.ErrConflict):
 		return http.StatusConflict, errorBody{Code: "conflict", Message: "the change conflicts with data that already exists"}
+	case models.IsUnavailable(err):
+		return http.StatusServiceUnavailable, errorBody{Code: "database_unavailable",
+			Message: "the database is unreachable right now; nothing was changed, try again shortly"}
 	}
 	return http.StatusInternalServerError, errorBody{Code: "internal", Message: internalMessage}
 }
