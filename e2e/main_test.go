@@ -47,7 +47,7 @@ func runMain(m *testing.M) int {
 	defer pg.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	temporal, err = devtemporal.Start(ctx, devtemporal.Options{})
+	temporal, err = devtemporal.Start(ctx, devtemporal.Options{SearchAttributes: workflows.SearchAttributeTypes()})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: start in-process Temporal server: %v\n", err)
 		return 1

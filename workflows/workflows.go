@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"go.temporal.io/api/enums/v1"
 )
 
 // TaskQueue is the queue Callhooks' workers poll by default; delivery
@@ -33,6 +35,20 @@ const (
 	SAEndpointHost   = "CallhooksEndpointHost"
 	SADeliveryStatus = "CallhooksDeliveryStatus"
 )
+
+// SearchAttributeTypes lists the custom search attributes and their types,
+// for registering them on a namespace (dev does it; production runs the
+// commands in docs/operations.md).
+func SearchAttributeTypes() map[string]enums.IndexedValueType {
+	return map[string]enums.IndexedValueType{
+		SACompanyID:      enums.INDEXED_VALUE_TYPE_INT,
+		SACallID:         enums.INDEXED_VALUE_TYPE_KEYWORD,
+		SAEvent:          enums.INDEXED_VALUE_TYPE_KEYWORD,
+		SASubscriptionID: enums.INDEXED_VALUE_TYPE_KEYWORD,
+		SAEndpointHost:   enums.INDEXED_VALUE_TYPE_KEYWORD,
+		SADeliveryStatus: enums.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}
 
 // CallWorkflowID is the business key of a call's workflow, so a second
 // start for the same call lands in the same execution.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
@@ -23,14 +22,7 @@ import (
 
 // searchAttributes are registered on the dev namespace so the Temporal UI
 // can filter deliveries by them.
-var searchAttributes = map[string]enums.IndexedValueType{
-	workflows.SACompanyID:      enums.INDEXED_VALUE_TYPE_INT,
-	workflows.SACallID:         enums.INDEXED_VALUE_TYPE_KEYWORD,
-	workflows.SAEvent:          enums.INDEXED_VALUE_TYPE_KEYWORD,
-	workflows.SASubscriptionID: enums.INDEXED_VALUE_TYPE_KEYWORD,
-	workflows.SAEndpointHost:   enums.INDEXED_VALUE_TYPE_KEYWORD,
-	workflows.SADeliveryStatus: enums.INDEXED_VALUE_TYPE_KEYWORD,
-}
+var searchAttributes = workflows.SearchAttributeTypes()
 
 // runDev runs the whole system in one process: an embedded Temporal server
 // with its Web UI (state in the data directory), the worker, and the API
