@@ -26,11 +26,12 @@ bench-smoke:
 	$(GO) run ./cmd/callhooks bench --quick
 
 ## fuzz: run each fuzz target briefly
+FUZZTIME ?= 10s
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzVerifyStandard -fuzztime=10s ./signing/
-	$(GO) test -run='^$$' -fuzz=FuzzVerifyCallRail -fuzztime=10s ./signing/
-	$(GO) test -run='^$$' -fuzz=FuzzIngestEvent -fuzztime=10s ./server/
-	$(GO) test -run='^$$' -fuzz=FuzzSubscriptionURL -fuzztime=10s ./models/
+	$(GO) test -run='^$$' -fuzz=FuzzVerifyStandard -fuzztime=$(FUZZTIME) ./signing/
+	$(GO) test -run='^$$' -fuzz=FuzzVerifyCallRail -fuzztime=$(FUZZTIME) ./signing/
+	$(GO) test -run='^$$' -fuzz=FuzzIngestEvent -fuzztime=$(FUZZTIME) ./server/
+	$(GO) test -run='^$$' -fuzz=FuzzSubscriptionURL -fuzztime=$(FUZZTIME) ./models/
 
 ## compose-check: validate docker-compose.yml (the compose plugin, or Debian's docker-compose 1.29)
 compose-check:
