@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -73,7 +72,7 @@ func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final 
 func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus, o EndpointOutcome, p HealthPolicy) (bool, error) {
 	var disabled bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		fresh, err := numberAttempt(tx, d.ID, &a)
+		fresh, err := insertAttempt(tx, d.ID, &a)
 		if err != nil {
 			return err
 		}
@@ -96,10 +95,6 @@ func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attem
 		}).Create(&d).Error
 		if err != nil {
 			return fmt.Errorf("upsert delivery: %w", err)
-		}
-		a.DeliveryID = d.ID
-		if err := tx.Create(&a).Error; err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
 		}
 		disabled, err = recordEndpointOutcome(tx, o, p)
 		return err
@@ -137,17 +132,22 @@ func (s *Store) RecordSkipped(ctx context.Context, d Delivery) error {
 	return s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&d).Error
 }
 
-// numberAttempt decides an attempt's number inside the recording
-// transaction. The same (delivery, number) from the same run is an activity
-// retry: nothing to record. From another run (a workflow reset from the
-// Temporal UI) it is a new attempt and takes the next free number.
-func numberAttempt(tx *gorm.DB, deliveryID string, a *Attempt) (bool, error) {
-	var prev Attempt
-	err := tx.Where("delivery_id = ? AND number = ?", deliveryID, a.Number).Take(&prev).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+// insertAttempt logs an attempt inside the recording transaction, in one
+// statement on the common path. The same (delivery, number) from the same
+// run is an activity retry: nothing to record. From another run (a
+// workflow reset from the Temporal UI) it is a new attempt and takes the
+// next free number.
+func insertAttempt(tx *gorm.DB, deliveryID string, a *Attempt) (bool, error) {
+	a.DeliveryID = deliveryID
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(a)
+	if res.Error != nil {
+		return false, fmt.Errorf("insert attempt: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
 		return true, nil
 	}
-	if err != nil {
+	var prev Attempt
+	if err := tx.Where("delivery_id = ? AND number = ?", deliveryID, a.Number).Take(&prev).Error; err != nil {
 		return false, fmt.Errorf("load attempt: %w", err)
 	}
 	if prev.RunID == a.RunID {
@@ -157,6 +157,9 @@ func numberAttempt(tx *gorm.DB, deliveryID string, a *Attempt) (bool, error) {
 	if err := tx.Model(&Attempt{}).Where("delivery_id = ?", deliveryID).Select("COALESCE(MAX(number), 0)").Scan(&last).Error; err != nil {
 		return false, fmt.Errorf("number attempt: %w", err)
 	}
-	a.Number = last + 1
+	a.ID, a.Number = 0, last+1
+	if err := tx.Create(a).Error; err != nil {
+		return false, fmt.Errorf("insert attempt: %w", err)
+	}
 	return true, nil
 }

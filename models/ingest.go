@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // IngestedEvent remembers every event id a company posted, so a repeated
@@ -26,42 +27,35 @@ type IngestedEvent struct {
 // ErrEventIDReused is returned when an event id comes back with a different body.
 var ErrEventIDReused = errors.New("event id reused with a different body")
 
-// ReserveEvent records an incoming event id. It returns the stored row and
-// whether it had already been accepted; a reused id with a different body
-// is ErrEventIDReused.
-func (s *Store) ReserveEvent(ctx context.Context, ev IngestedEvent) (IngestedEvent, bool, error) {
-	var out IngestedEvent
-	var accepted bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var cur IngestedEvent
-		err := tx.Where("company_id = ? AND event_id = ?", ev.CompanyID, ev.EventID).Take(&cur).Error
-		switch {
-		case err == nil:
-			if cur.BodyHash != ev.BodyHash {
-				return ErrEventIDReused
-			}
-			out, accepted = cur, cur.AcceptedAt != nil
-			return nil
-		case !errors.Is(err, gorm.ErrRecordNotFound):
-			return fmt.Errorf("load event: %w", err)
-		}
-		if err := tx.Create(&ev).Error; err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("reserve event: %w", ErrConflict)
-			}
-			return fmt.Errorf("reserve event: %w", err)
-		}
-		out = ev
-		return nil
-	})
-	return out, accepted, err
+// FindEvent looks up an event id the company posted before. A reused id
+// with a different body is ErrEventIDReused; found reports whether the id
+// is known and accepted reports whether Temporal took it.
+func (s *Store) FindEvent(ctx context.Context, companyID int64, eventID, bodyHash string) (ev IngestedEvent, accepted bool, err error) {
+	err = s.db.WithContext(ctx).Where("company_id = ? AND event_id = ?", companyID, eventID).Take(&ev).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return IngestedEvent{}, false, nil
+	case err != nil:
+		return IngestedEvent{}, false, fmt.Errorf("load event: %w", err)
+	case ev.BodyHash != bodyHash:
+		return ev, false, ErrEventIDReused
+	}
+	return ev, ev.AcceptedAt != nil, nil
 }
 
-// MarkEventAccepted notes that Temporal has taken the event.
-func (s *Store) MarkEventAccepted(ctx context.Context, companyID int64, eventID string) error {
+// RecordAcceptedEvent remembers an event Temporal has taken, in one
+// statement; a concurrent twin is a no-op (the workflow drops duplicates).
+func (s *Store) RecordAcceptedEvent(ctx context.Context, ev IngestedEvent) error {
 	now := time.Now().UTC()
-	return s.db.WithContext(ctx).Model(&IngestedEvent{}).
-		Where("company_id = ? AND event_id = ?", companyID, eventID).Update("accepted_at", now).Error
+	ev.AcceptedAt = &now
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "company_id"}, {Name: "event_id"}},
+		DoUpdates: clause.Assignments(map[string]any{"accepted_at": now}),
+	}).Create(&ev).Error
+	if err != nil {
+		return fmt.Errorf("record event: %w", err)
+	}
+	return nil
 }
 
 // CallState is a call's last known state, kept when its workflow closes so

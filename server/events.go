@@ -67,10 +67,9 @@ func (h eventHandlers) create(c *gin.Context) {
 	wfID := workflowIDFor(company.ID, req)
 	canonical, _ := json.Marshal(req)
 	sum := sha256.Sum256(canonical)
-	row, accepted, err := h.store.ReserveEvent(c.Request.Context(), models.IngestedEvent{
-		CompanyID: company.ID, EventID: req.ID, Type: models.EventKey(req.Type), CallID: req.CallID,
-		BodyHash: hex.EncodeToString(sum[:]), WorkflowID: wfID,
-	})
+	ev := models.IngestedEvent{CompanyID: company.ID, EventID: req.ID, Type: models.EventKey(req.Type), CallID: req.CallID,
+		BodyHash: hex.EncodeToString(sum[:]), WorkflowID: wfID}
+	_, accepted, err := h.store.FindEvent(c.Request.Context(), company.ID, req.ID, ev.BodyHash)
 	switch {
 	case errors.Is(err, models.ErrEventIDReused):
 		writeError(c, newAPIError(http.StatusConflict, "event_id_reused",
@@ -80,7 +79,7 @@ func (h eventHandlers) create(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	answer := eventAcceptedJSON{ID: req.ID, Type: req.Type, Status: "accepted", WorkflowID: row.WorkflowID}
+	answer := eventAcceptedJSON{ID: req.ID, Type: req.Type, Status: "accepted", WorkflowID: wfID}
 	if accepted {
 		c.Header("Idempotent-Replayed", "true")
 		c.JSON(http.StatusAccepted, answer)
@@ -97,7 +96,7 @@ func (h eventHandlers) create(c *gin.Context) {
 			"the event was not accepted because the workflow service is unreachable; post it again (same id) shortly"))
 		return
 	}
-	if err := h.store.MarkEventAccepted(c.Request.Context(), company.ID, req.ID); err != nil {
+	if err := h.store.RecordAcceptedEvent(c.Request.Context(), ev); err != nil {
 		// Temporal has it; a repeat post re-signals and the workflow drops the duplicate.
 		h.log.Warn("mark event accepted", "event_id", req.ID, "error", err)
 	}
