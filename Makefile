@@ -2,7 +2,7 @@
 export CGO_ENABLED ?= 0
 GO ?= go
 
-.PHONY: run test test-short vet build fuzz compose-check bench bench-smoke
+.PHONY: screenshots run test test-short vet build fuzz compose-check bench bench-smoke
 
 ## run: start everything (embedded Temporal + Web UI, worker, API, SQLite) in one process
 run:
@@ -24,6 +24,10 @@ bench:
 ## bench-smoke: the same run with tiny counts, in seconds
 bench-smoke:
 	$(GO) run ./cmd/callhooks bench --quick
+
+## screenshots: retake docs/screenshots/*.png (the README's pictures) in headless Chromium
+screenshots:
+	CALLHOOKS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Browser ./e2e/
 
 ## fuzz: run each fuzz target briefly
 FUZZTIME ?= 10s

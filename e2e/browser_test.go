@@ -25,9 +25,16 @@ import (
 	"github.com/callhooks/callhooks/signing"
 )
 
-// screenshotDir is where the README's pictures of the pages are written
-// on every run.
-const screenshotDir = "../docs/screenshots"
+// screenshotDir is where the pictures of the pages are written: the
+// README's own (docs/screenshots) with `make screenshots`, which sets
+// CALLHOOKS_SCREENSHOT_DIR, else a temp folder, so a test run never
+// changes tracked files.
+func screenshotDir() string {
+	if d := os.Getenv("CALLHOOKS_SCREENSHOT_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "callhooks-screenshots")
+}
 
 // temporalUI is the Web UI address the deliveries page links to; the test
 // checks the links and never follows them.
@@ -171,12 +178,14 @@ func (b *browser) screenshot(name string) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(screenshotDir, name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
+	b.t.Logf("screenshot saved: %s", filepath.Join(dir, name))
 }
 
 // checkLayout asserts what a keyboard and a phone user need: every
