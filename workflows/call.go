@@ -30,7 +30,11 @@ type CallConfig struct {
 	// CoalesceWindow gathers modifications arriving close together into one
 	// call_modified carrying the latest state and the changed fields.
 	CoalesceWindow time.Duration
-	Delivery       DeliveryConfig
+	// MaxEmissionsPerRun continues the workflow as new (carrying its state)
+	// after this many emissions, so a call modified for years keeps a short
+	// history; the server's own suggestion also triggers it.
+	MaxEmissionsPerRun int
+	Delivery           DeliveryConfig
 }
 
 func (c CallConfig) withDefaults() CallConfig {
@@ -45,6 +49,9 @@ func (c CallConfig) withDefaults() CallConfig {
 	}
 	if c.CoalesceWindow <= 0 {
 		c.CoalesceWindow = 5 * time.Second
+	}
+	if c.MaxEmissionsPerRun <= 0 {
+		c.MaxEmissionsPerRun = 500
 	}
 	c.Delivery = c.Delivery.withDefaults()
 	return c
@@ -91,6 +98,8 @@ type callRun struct {
 	disp      *dispatcher
 	wfID      string
 	lastEvent time.Time
+	// emittedThisRun counts emissions since this run started.
+	emittedThisRun int
 }
 
 // maxSeen bounds how many event ids a call remembers for deduplication.
@@ -131,7 +140,7 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 		r.flushDue(ctx)
 		idle := len(r.pending) == 0 && r.held == nil && r.mods == nil
 		quiet := idle && timedOut && !workflow.Now(ctx).Before(r.lastEvent.Add(r.cfg.ModificationWindow))
-		if !quiet && !(idle && r.disp.idle() && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+		if !quiet && !(idle && r.historyLong(ctx)) {
 			continue
 		}
 		// Let every delivery finish first; an event arriving meanwhile keeps the run open.
@@ -177,6 +186,28 @@ func (r *callRun) wait(ctx workflow.Context, sig workflow.ReceiveChannel) (bool,
 	if d <= 0 {
 		return true, nil
 	}
-	ok, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return sig.Len() > 0 })
+	ok, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return sig.Len() > 0 || r.readyToHandOver(ctx) })
 	return !ok, err
+}
+
+// historyLong reports whether this run should hand over to a fresh one.
+func (r *callRun) historyLong(ctx workflow.Context) bool {
+	return r.emittedThisRun >= r.cfg.MaxEmissionsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// maxRecorded bounds the Emitted and Skipped lists a call carries.
+const maxRecorded = 100
+
+func appendBounded(list []string, v string) []string {
+	list = append(list, v)
+	if len(list) > maxRecorded {
+		list = list[len(list)-maxRecorded:]
+	}
+	return list
+}
+
+// readyToHandOver reports whether a long run may continue as new now:
+// nothing held back and every delivery finished.
+func (r *callRun) readyToHandOver(ctx workflow.Context) bool {
+	return len(r.pending) == 0 && r.held == nil && r.mods == nil && r.disp.idle() && r.historyLong(ctx)
 }

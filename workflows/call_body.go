@@ -31,7 +31,8 @@ func (r *callRun) emit(ctx workflow.Context, s EventSignal, changes []string) {
 	if rk := rank(s.Type); rk > r.state.LastRank {
 		r.state.LastRank = rk
 	}
-	r.state.Emitted = append(r.state.Emitted, string(s.Type))
+	r.state.Emitted = appendBounded(r.state.Emitted, string(s.Type))
+	r.emittedThisRun++
 	targets, ok := r.resolve(ctx, s.Type)
 	if !ok || len(targets.Targets) == 0 {
 		return
@@ -114,7 +115,8 @@ func (r *callRun) emitConvertAssist(ctx workflow.Context, s EventSignal) {
 	if !ok || len(targets.Targets) == 0 {
 		return
 	}
-	r.state.Emitted = append(r.state.Emitted, string(s.Type))
+	r.state.Emitted = appendBounded(r.state.Emitted, string(s.Type))
+	r.emittedThisRun++
 	body := make(map[string]any, len(s.Data))
 	for _, k := range sortedKeys(s.Data) {
 		body[k] = s.Data[k]

@@ -174,7 +174,7 @@ func (r *callRun) emitReady(ctx workflow.Context) {
 
 func (r *callRun) skip(ctx workflow.Context, s EventSignal, reason string) {
 	workflow.GetLogger(ctx).Info("stage skipped", "event_id", s.EventID, "type", s.Type, "reason", reason)
-	r.state.Skipped = append(r.state.Skipped, string(s.Type))
+	r.state.Skipped = appendBounded(r.state.Skipped, string(s.Type))
 	var a *activities.Activities
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordSkipped, activities.RecordSkippedInput{
 		DeliveryID: DeliveryID(r.wfID, s.EventID, "skipped"), CompanyID: r.in.CompanyID, Event: s.Type,
