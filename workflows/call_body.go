@@ -1,7 +1,10 @@
 package workflows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"time"
 
@@ -38,6 +41,7 @@ func (r *callRun) emit(ctx workflow.Context, s EventSignal, changes []string) {
 		return
 	}
 	body := callBody(r.state.Data, s.Type, targets.Plans, changes)
+	setResourceID(body, "CAL", fmt.Sprintf("%d/%s", r.in.CompanyID, r.in.CallID))
 	r.fanOut(ctx, s, body, targets.Targets)
 }
 
@@ -226,4 +230,15 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// setResourceID gives a body CallRail's string resource id (a three-letter
+// prefix and 32 hex digits) when the platform did not send one, derived
+// from the business key so every webhook of the resource carries the same.
+func setResourceID(body map[string]any, prefix, key string) {
+	if v, ok := body["resource_id"].(string); ok && v != "" {
+		return
+	}
+	sum := sha256.Sum256([]byte(key))
+	body["resource_id"] = prefix + hex.EncodeToString(sum[:16])
 }

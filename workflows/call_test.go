@@ -177,6 +177,13 @@ func TestCallStagesInOrder(t *testing.T) {
 	if !equal(res.Emitted, want) {
 		t.Fatalf("emitted %v", res.Emitted)
 	}
+	ids := map[any]bool{}
+	for _, g := range rcv.all() {
+		ids[g.Body["resource_id"]] = true
+	}
+	if rid, _ := last["resource_id"].(string); len(ids) != 1 || len(rid) != 35 || rid[:3] != "CAL" {
+		t.Fatalf("resource_id %v across the call's webhooks, want one CAL + 32 hex id", ids)
+	}
 }
 
 func TestOutOfOrderStagesAreReordered(t *testing.T) {

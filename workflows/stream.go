@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/callhooks/callhooks/models"
 )
 
 // StreamInput starts the workflow that delivers a stream of one-off events
@@ -79,6 +81,12 @@ func StreamWorkflow(ctx workflow.Context, in StreamInput) (StreamResult, error) 
 			body := make(map[string]any, len(s.Data))
 			for _, k := range sortedKeys(s.Data) {
 				body[k] = s.Data[k]
+			}
+			switch s.Type {
+			case models.EventTextMessageReceived, models.EventTextMessageSent:
+				setResourceID(body, "MSG", fmt.Sprintf("%d/%s", in.CompanyID, s.EventID))
+			case models.EventFormSubmission:
+				setResourceID(body, "FRM", fmt.Sprintf("%d/%s", in.CompanyID, s.EventID))
 			}
 			fanOut(ctx, disp, emission{WorkflowID: wfID, CompanyID: in.CompanyID, Sig: s}, body, targets.Targets)
 			emitted++
