@@ -88,6 +88,13 @@ func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 	if err := models.Migrate(db); err != nil {
 		t.Fatal(err)
 	}
+	// Every test shares one Temporal server, and workflow ids are built from
+	// company ids: give each test's companies ids no other test uses, so a
+	// call workflow still closing from an earlier test is never signalled.
+	seq := queueSeq.Add(1)
+	if err := db.Exec(fmt.Sprintf("ALTER SEQUENCE companies_id_seq RESTART WITH %d", seq*1000)).Error; err != nil {
+		t.Fatal(err)
+	}
 	store := models.NewStore(db, models.URLPolicy{AllowPrivate: true})
 	acc, err := store.CreateAccount(context.Background(), "E2E", "e2e@test", "")
 	if err != nil {
@@ -98,7 +105,7 @@ func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	s := &stack{t: t, store: store, key: acc.Secret, client: tc, queue: fmt.Sprintf("e2e-%d-%d", os.Getpid(), queueSeq.Add(1))}
+	s := &stack{t: t, store: store, key: acc.Secret, client: tc, queue: fmt.Sprintf("e2e-%d-%d", os.Getpid(), seq)}
 	api := server.New(server.Deps{Store: store, Temporal: tc, Calls: calls, TaskQueue: s.queue})
 	s.api = httptest.NewServer(api.Handler())
 	t.Cleanup(s.api.Close)
