@@ -43,10 +43,10 @@ type Delivery struct {
 
 // Attempt is one HTTP try of a delivery.
 type Attempt struct {
-	ID           int64  `gorm:"primaryKey"`
-	DeliveryID   string `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
-	Number       int    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
-	AttemptedAt  time.Time
+	ID           int64     `gorm:"primaryKey"`
+	DeliveryID   string    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
+	Number       int       `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
+	AttemptedAt  time.Time `gorm:"index:idx_attempts_attempted_at"`
 	URL          string
 	StatusCode   int
 	LatencyMS    int64

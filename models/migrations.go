@@ -30,6 +30,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112701_initial", Migrate: migrateInitial, Rollback: rollbackInitial},
 		{ID: "2026112702_endpoint_health", Migrate: migrateEndpointHealth, Rollback: rollbackEndpointHealth},
 		{ID: "2026112703_attempt_run", Migrate: migrateAttemptRun, Rollback: rollbackAttemptRun},
+		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
 	}
 }
 
@@ -239,4 +240,21 @@ func migrateAttemptRun(tx *gorm.DB) error {
 
 func rollbackAttemptRun(tx *gorm.DB) error {
 	return tx.Migrator().DropColumn(&m3Attempt{}, "RunID")
+}
+
+// Schema as of 2026112704: an index on attempts.attempted_at, so the
+// retention job (callhooks admin prune) finds old rows without a scan.
+
+type m4Attempt struct {
+	AttemptedAt time.Time `gorm:"index:idx_attempts_attempted_at"`
+}
+
+func (m4Attempt) TableName() string { return "attempts" }
+
+func migrateAttemptTimeIndex(tx *gorm.DB) error {
+	return tx.Migrator().CreateIndex(&m4Attempt{}, "idx_attempts_attempted_at")
+}
+
+func rollbackAttemptTimeIndex(tx *gorm.DB) error {
+	return tx.Migrator().DropIndex(&m4Attempt{}, "idx_attempts_attempted_at")
 }
