@@ -10,18 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
-
 	"github.com/callhooks/callhooks/internal/bench"
-	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/models"
-	"github.com/callhooks/callhooks/worker"
 )
 
 // benchSampleWindow is the modification window of the calls whose
@@ -52,45 +46,18 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	// (the load generator is one key), and no per-request log lines unless
 	// CALLHOOKS_LOG_LEVEL asks for them.
 	cfg.DataDir = dir
-	cfg.SearchAttributes = true
+	cfg.TemporalPort = 0 // a free port, so bench runs beside dev
 	cfg.RateLimit = -1
 	if _, set := os.LookupEnv("CALLHOOKS_LOG_LEVEL"); !set {
 		cfg.LogLevel = "warn"
 	}
 	log := newLogger(cfg, os.Stderr)
-	ts, err := devtemporal.Start(ctx, devtemporal.Options{
-		DataDir: filepath.Join(dir, "temporal"), Namespace: cfg.TemporalNamespace,
-		SearchAttributes: searchAttributes, Logger: log.With("component", "temporal-server"),
-	})
+	e, err := startEmbedded(ctx, &cfg, log, 0)
 	if err != nil {
 		return err
 	}
-	defer ts.Stop()
-	cfg.TemporalAddress = ts.FrontendHostPort()
-
-	store, err := openStore(ctx, cfg, true)
-	if err != nil {
-		return err
-	}
-	key, err := devAPIKey(ctx, cfg, store)
-	if err != nil {
-		return err
-	}
-	m, err := newProcessMetrics(store)
-	if err != nil {
-		return err
-	}
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendHostPort(), Namespace: ts.Namespace(),
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")), MetricsHandler: m.TemporalHandler()})
-	if err != nil {
-		return fmt.Errorf("connect to embedded temporal: %w", err)
-	}
-	defer tc.Close()
-	w := worker.New(tc, newActivities(cfg, store, true, m), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
+	defer e.stop()
+	store, tc, m, key := e.store, e.client, e.metrics, e.key
 
 	api, stopAPI, err := serveLoopback(newAPI(cfg, store, tc, log, m, "").Handler())
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/callhooks/callhooks/workflows"
+
 	"net"
 	"net/url"
 	"os"
@@ -143,13 +145,13 @@ func TestComposeStackIsWired(t *testing.T) {
 		delete(registered, "$$sa")
 	}
 	typeName := map[enums.IndexedValueType]string{enums.INDEXED_VALUE_TYPE_INT: "Int", enums.INDEXED_VALUE_TYPE_KEYWORD: "Keyword"}
-	for name, typ := range searchAttributes {
+	for name, typ := range workflows.SearchAttributeTypes() {
 		if registered[name] != typeName[typ] {
 			t.Errorf("temporal-setup registers %s as %q, want %s", name, registered[name], typeName[typ])
 		}
 	}
-	if len(registered) != len(searchAttributes) {
-		t.Errorf("temporal-setup registers %v, want exactly %d attributes", registered, len(searchAttributes))
+	if len(registered) != len(workflows.SearchAttributeTypes()) {
+		t.Errorf("temporal-setup registers %v, want exactly %d attributes", registered, len(workflows.SearchAttributeTypes()))
 	}
 }
 

@@ -10,62 +10,25 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/models"
-	"github.com/callhooks/callhooks/worker"
-	"github.com/callhooks/callhooks/workflows"
 )
-
-// searchAttributes are registered on the dev namespace so the Temporal UI
-// can filter deliveries by them.
-var searchAttributes = workflows.SearchAttributeTypes()
 
 // runDev runs the whole system in one process: an embedded Temporal server
 // with its Web UI (state in the data directory), the worker, and the API
 // on the embedded database. Dev mode may deliver to loopback receivers.
 func runDev(ctx context.Context, cfg Config, out io.Writer) error {
 	log := newLogger(cfg, os.Stderr)
-	cfg.SearchAttributes = true
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	ts, err := devtemporal.Start(ctx, devtemporal.Options{
-		DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendPort: cfg.TemporalPort, UIPort: cfg.UIPort,
-		Namespace: cfg.TemporalNamespace, SearchAttributes: searchAttributes, Logger: log.With("component", "temporal-server"),
-	})
+	e, err := startEmbedded(ctx, &cfg, log, cfg.UIPort)
 	if err != nil {
 		return err
 	}
-	defer ts.Stop()
-	cfg.TemporalAddress = ts.FrontendHostPort()
-
-	store, err := openStore(ctx, cfg, true)
-	if err != nil {
-		return err
-	}
-	key, err := devAPIKey(ctx, cfg, store)
-	if err != nil {
-		return err
-	}
-	m, err := newProcessMetrics(store)
-	if err != nil {
-		return err
-	}
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendHostPort(), Namespace: ts.Namespace(),
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal-sdk")), MetricsHandler: m.TemporalHandler()})
-	if err != nil {
-		return fmt.Errorf("connect to embedded temporal: %w", err)
-	}
-	defer tc.Close()
-	w := worker.New(tc, newActivities(cfg, store, true, m), worker.Options{MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
+	defer e.stop()
+	ts, store, tc, m, key := e.temporal, e.store, e.client, e.metrics, e.key
 
 	fmt.Fprintf(out, `
 Callhooks dev is running.

@@ -18,7 +18,6 @@ import (
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
-	"github.com/callhooks/callhooks/worker"
 )
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -47,16 +46,22 @@ func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 // dialTemporal returns a lazy client: the API starts even while Temporal is
 // down and answers 503 for events until it is back.
 func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Client, error) {
-	c, err := client.NewLazyClient(client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-		MetricsHandler: m.TemporalHandler(),
-	})
+	c, err := client.NewLazyClient(temporalClientOptions(cfg, log, m))
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
 	return c, nil
+}
+
+// temporalClientOptions is how every mode talks to Temporal: the SDK logs
+// through slog and reports its metrics to the process registry.
+func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) client.Options {
+	return client.Options{
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+		MetricsHandler: m.TemporalHandler(),
+	}
 }
 
 func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
@@ -136,17 +141,12 @@ func runWorker(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	tc, err := client.Dial(client.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-		MetricsHandler: m.TemporalHandler(),
-	})
+	tc, err := client.Dial(temporalClientOptions(cfg, log, m))
 	if err != nil {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	w := worker.New(tc, newActivities(cfg, store, cfg.AllowPrivateTargets, m), worker.Options{
-		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
+	w := newWorker(cfg, tc, store, cfg.AllowPrivateTargets, m)
 	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
 	return runUntilStopped(ctx, w, cfg.WorkerAddr, opsHandler(store, tc, m, log), cfg.WorkerStopTimeout, log)
 }

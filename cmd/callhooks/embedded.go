@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/callhooks/callhooks/internal/devtemporal"
+	"github.com/callhooks/callhooks/internal/metrics"
+	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/worker"
+	"github.com/callhooks/callhooks/workflows"
+)
+
+// embedded is everything dev (and bench) run in one process besides the
+// API: the Temporal server, the app database, a ready API key, the
+// metrics, a Temporal client and a started worker.
+type embedded struct {
+	temporal *devtemporal.Server
+	store    *models.Store
+	key      string
+	metrics  *metrics.Metrics
+	client   client.Client
+	worker   sdkworker.Worker
+}
+
+// startEmbedded starts the embedded system with its state in cfg.DataDir;
+// uiPort is the Web UI's port (0: none). Loopback receivers are allowed.
+// The caller must call stop.
+func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort int) (e *embedded, err error) {
+	e = &embedded{}
+	defer func() {
+		if err != nil {
+			e.stop()
+		}
+	}()
+	cfg.SearchAttributes = true
+	e.temporal, err = devtemporal.Start(ctx, devtemporal.Options{
+		DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendPort: cfg.TemporalPort, UIPort: uiPort,
+		Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeTypes(),
+		Logger: log.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return e, err
+	}
+	cfg.TemporalAddress = e.temporal.FrontendHostPort()
+	if e.store, err = openStore(ctx, *cfg, true); err != nil {
+		return e, err
+	}
+	if e.key, err = devAPIKey(ctx, *cfg, e.store); err != nil {
+		return e, err
+	}
+	if e.metrics, err = newProcessMetrics(e.store); err != nil {
+		return e, err
+	}
+	e.client, err = client.Dial(temporalClientOptions(*cfg, log, e.metrics))
+	if err != nil {
+		return e, fmt.Errorf("connect to embedded temporal: %w", err)
+	}
+	e.worker = newWorker(*cfg, e.client, e.store, true, e.metrics)
+	if err := e.worker.Start(); err != nil {
+		e.worker = nil
+		return e, fmt.Errorf("start worker: %w", err)
+	}
+	return e, nil
+}
+
+// stop stops what started, in reverse order; it is safe on a partial start.
+func (e *embedded) stop() {
+	if e.worker != nil {
+		e.worker.Stop()
+	}
+	if e.client != nil {
+		e.client.Close()
+	}
+	if e.temporal != nil {
+		_ = e.temporal.Stop()
+	}
+}
+
+// newWorker builds (not starts) the worker as every mode configures it.
+func newWorker(cfg Config, tc client.Client, store *models.Store, allowPrivate bool, m *metrics.Metrics) sdkworker.Worker {
+	return worker.New(tc, newActivities(cfg, store, allowPrivate, m), worker.Options{
+		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
+}
