@@ -38,7 +38,7 @@ func (l *Limits) acquire(ctx context.Context, in DeliverInput) (func(), error) {
 	if l.maxPerHost <= 0 {
 		return func() {}, nil
 	}
-	sem := l.host(hostOf(in.URL))
+	sem := l.host(EndpointHost(in.URL))
 	select {
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil
@@ -69,7 +69,9 @@ func (l *Limits) limiter(subID string, perSecond float64) *rate.Limiter {
 	return lim
 }
 
-func hostOf(raw string) string {
+// EndpointHost is the host (and port) of an endpoint URL: the unit of the
+// per-host limit, and how summaries and search attributes name endpoints.
+func EndpointHost(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw

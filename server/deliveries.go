@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/callhooks/callhooks/activities"
@@ -298,20 +296,14 @@ func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next i
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                                       workflows.DeliveryWorkflowID(d.ID),
-		TaskQueue:                                h.queue(),
+		TaskQueue:                                h.taskQueue,
 		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:                            fmt.Sprintf("%s -> %s (retry from attempt %d)", d.Event, hostOf(d.URL), next),
+		StaticSummary:                            fmt.Sprintf("%s -> %s (retry from attempt %d)", d.Event, activities.EndpointHost(d.URL), next),
 	}
 	if cfg.SearchAttributes {
-		opts.TypedSearchAttributes = temporal.NewSearchAttributes(
-			temporal.NewSearchAttributeKeyInt64(workflows.SACompanyID).ValueSet(d.CompanyID),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SACallID).ValueSet(d.CallID),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SAEvent).ValueSet(string(d.Event)),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SASubscriptionID).ValueSet(d.SubscriptionID),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SAEndpointHost).ValueSet(hostOf(d.URL)),
-		)
+		opts.TypedSearchAttributes = workflows.DeliverySearchAttributes(in.Deliver)
 	}
 	return h.temporal.ExecuteWorkflow(ctx, opts, workflows.DeliveryWorkflow, in)
 }
@@ -323,22 +315,6 @@ func (h deliveryHandlers) startError(c *gin.Context, d models.Delivery, err erro
 	}
 	h.log.Error("start delivery retry", "delivery_id", d.ID, "company_id", d.CompanyID, "error", err)
 	return temporalDown(c)
-}
-
-func (h deliveryHandlers) queue() string {
-	if h.taskQueue != "" {
-		return h.taskQueue
-	}
-	return workflows.TaskQueue
-}
-
-// hostOf is an endpoint's host, as the Temporal UI summaries show it.
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
 }
 
 // noTemporal answers a retry on a server built without a Temporal client.

@@ -116,7 +116,7 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 	}
 	opts := client.StartWorkflowOptions{
 		ID:                       wfID,
-		TaskQueue:                h.queue(),
+		TaskQueue:                h.taskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}
@@ -208,13 +208,6 @@ func validateEvent(req eventRequest, company models.Company) error {
 		return errs
 	}
 	return nil
-}
-
-func (h eventHandlers) queue() string {
-	if h.taskQueue != "" {
-		return h.taskQueue
-	}
-	return workflows.TaskQueue
 }
 
 // requiredData checks the fields each kind of event cannot do without.

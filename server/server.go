@@ -92,6 +92,9 @@ func New(d Deps) *Server {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	d.Config = d.Config.withDefaults()
+	if d.TaskQueue == "" {
+		d.TaskQueue = workflows.TaskQueue
+	}
 	if d.Metrics == nil {
 		d.Metrics = metrics.NewStandalone()
 	}

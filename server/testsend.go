@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/payloads"
 )
@@ -121,7 +122,7 @@ func (h testSendHandlers) sendOne(ctx context.Context, company models.Company, e
 	switch {
 	case err != nil:
 		out.Error = err.Error()
-		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", hostOf(url), "error", err)
+		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", activities.EndpointHost(url), "error", err)
 	case code < 200 || code > 299:
 		out.Error = fmt.Sprintf("the receiver answered %d %s; a delivery would count this as a failure", code, http.StatusText(code))
 	}

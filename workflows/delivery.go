@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"hash/fnv"
-	"net/url"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -138,15 +137,7 @@ func describe(r activities.DeliverResult) string {
 
 // attemptSummary reads like "post_call -> hooks.example.com (attempt 2)" in the UI.
 func attemptSummary(in activities.DeliverInput) string {
-	return fmt.Sprintf("%s -> %s (attempt %d)", in.Event, endpointHost(in.URL), in.Attempt)
-}
-
-func endpointHost(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
+	return fmt.Sprintf("%s -> %s (attempt %d)", in.Event, activities.EndpointHost(in.URL), in.Attempt)
 }
 
 func withSummary(ctx workflow.Context, s string) workflow.Context {

@@ -92,11 +92,11 @@ func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:         string(job.Event) + " -> " + endpointHost(job.URL),
+		StaticSummary:         string(job.Event) + " -> " + activities.EndpointHost(job.URL),
 	})
 	if d.cfg.SearchAttributes {
 		co := workflow.GetChildWorkflowOptions(cctx)
-		co.TypedSearchAttributes = deliverySearchAttributes(job)
+		co.TypedSearchAttributes = DeliverySearchAttributes(job)
 		cctx = workflow.WithChildOptions(cctx, co)
 	}
 	in := DeliveryInput{Deliver: job, Config: cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res}
@@ -109,12 +109,14 @@ func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 	}
 }
 
-func deliverySearchAttributes(job activities.DeliverInput) temporal.SearchAttributes {
+// DeliverySearchAttributes tags a delivery workflow so the Temporal UI can
+// filter deliveries by company, call, event, subscription and endpoint.
+func DeliverySearchAttributes(job activities.DeliverInput) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(
 		temporal.NewSearchAttributeKeyInt64(SACompanyID).ValueSet(job.CompanyID),
 		temporal.NewSearchAttributeKeyKeyword(SACallID).ValueSet(job.CallID),
 		temporal.NewSearchAttributeKeyKeyword(SAEvent).ValueSet(string(job.Event)),
 		temporal.NewSearchAttributeKeyKeyword(SASubscriptionID).ValueSet(job.SubscriptionID),
-		temporal.NewSearchAttributeKeyKeyword(SAEndpointHost).ValueSet(endpointHost(job.URL)),
+		temporal.NewSearchAttributeKeyKeyword(SAEndpointHost).ValueSet(activities.EndpointHost(job.URL)),
 	)
 }
