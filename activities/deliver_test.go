@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/signing"
 )
@@ -27,14 +27,7 @@ type env struct {
 
 func newEnv(t *testing.T, allowPrivate bool) env {
 	t.Helper()
-	db, err := models.Open("", filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{AllowPrivate: true})
+	store := teststore.SQLite(t, models.URLPolicy{AllowPrivate: true})
 	ctx := context.Background()
 	acc, _ := store.CreateAccount(ctx, "A", "a@test", "")
 	c, _ := store.CreateCompany(ctx, acc.Account.ID, "Co", "UTC", models.Plans{})

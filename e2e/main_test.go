@@ -19,6 +19,7 @@ import (
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/internal/testpg"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/worker"
@@ -81,21 +82,14 @@ var fastCalls = workflows.CallConfig{
 
 func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 	t.Helper()
-	db, err := models.Open(pg.NewDatabase(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
+	store := teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
 	// Every test shares one Temporal server, and workflow ids are built from
 	// company ids: give each test's companies ids no other test uses, so a
 	// call workflow still closing from an earlier test is never signalled.
 	seq := queueSeq.Add(1)
-	if err := db.Exec(fmt.Sprintf("ALTER SEQUENCE companies_id_seq RESTART WITH %d", seq*1000)).Error; err != nil {
+	if err := store.DB().Exec(fmt.Sprintf("ALTER SEQUENCE companies_id_seq RESTART WITH %d", seq*1000)).Error; err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db, models.URLPolicy{AllowPrivate: true})
 	acc, err := store.CreateAccount(context.Background(), "E2E", "e2e@test", "")
 	if err != nil {
 		t.Fatal(err)

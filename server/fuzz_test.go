@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 )
@@ -52,17 +52,7 @@ func FuzzIngestEvent(f *testing.F) {
 	for _, s := range ingestSeeds {
 		f.Add([]byte(s))
 	}
-	db, err := models.Open("", filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		f.Cleanup(func() { sqlDB.Close() })
-	}
-	if err := models.Migrate(db); err != nil {
-		f.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{})
+	store := teststore.SQLite(f, models.URLPolicy{})
 	ctx := context.Background()
 	acc, err := store.CreateAccount(ctx, "fuzz", "fuzz@example.com", "")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/callhooks/callhooks/internal/testpg"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 )
@@ -32,17 +33,7 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	db, err := models.Open(pg.NewDatabase(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		t.Cleanup(func() { sqlDB.Close() })
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{})
+	store := teststore.Postgres(t, pg, models.URLPolicy{})
 	logs := &lockedBuffer{}
 	srv := httptest.NewServer(server.New(server.Deps{
 		Store:  store,

@@ -5,28 +5,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 )
 
 // sqliteStore is a migrated throwaway database; the limiter needs only keys.
 func sqliteStore(t testing.TB) *models.Store {
 	t.Helper()
-	db, err := models.Open("", filepath.Join(t.TempDir(), "callhooks.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		t.Cleanup(func() { sqlDB.Close() })
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	return models.NewStore(db, models.URLPolicy{})
+	return teststore.SQLite(t, models.URLPolicy{})
 }
 
 func newKey(t *testing.T, s *models.Store, name string) (string, models.Principal) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/server"
@@ -31,17 +32,7 @@ func init() {
 func newSendAPI(t *testing.T) *api {
 	t.Helper()
 	t.Parallel()
-	db, err := models.Open(pg.NewDatabase(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		t.Cleanup(func() { sqlDB.Close() })
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{AllowPrivate: true})
+	store := teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
 	sender := activities.TestSender{Activities: &activities.Activities{Store: store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 3 * time.Second, AllowPrivate: true})}}
 	srv := httptest.NewServer(server.New(server.Deps{Store: store, Sender: sender}).Handler())

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/callhooks/callhooks/internal/testpg"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/ui"
@@ -37,17 +38,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Parallel()
-	db, err := models.Open(pg.NewDatabase(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sqlDB, err := db.DB(); err == nil {
-		t.Cleanup(func() { sqlDB.Close() })
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{})
+	store := teststore.Postgres(t, pg, models.URLPolicy{})
 	ctx := context.Background()
 	acc, err := store.CreateAccount(ctx, "Acme", "ops@acme.test", "")
 	if err != nil {

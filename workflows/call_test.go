@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
@@ -80,14 +80,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, urls map[models.EventKey][]string) fixture {
 	t.Helper()
-	db, err := models.Open("", filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, models.URLPolicy{AllowPrivate: true})
+	store := teststore.SQLite(t, models.URLPolicy{AllowPrivate: true})
 	ctx := context.Background()
 	acc, err := store.CreateAccount(ctx, "A", "a@test", "")
 	if err != nil {
