@@ -136,16 +136,3 @@ func (a *Activities) RecordSkipped(ctx context.Context, in RecordSkippedInput) e
 	}
 	return nil
 }
-
-// MarkFailedInput names a delivery whose schedule is used up.
-type MarkFailedInput struct {
-	DeliveryID string
-}
-
-// MarkDeliveryFailed records that a delivery gave up.
-func (a *Activities) MarkDeliveryFailed(ctx context.Context, in MarkFailedInput) error {
-	if err := a.Store.SetDeliveryStatus(ctx, in.DeliveryID, models.DeliveryFailed); err != nil {
-		return fmt.Errorf("mark delivery failed: %w", err)
-	}
-	return nil
-}

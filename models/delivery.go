@@ -102,12 +102,6 @@ func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attem
 	return disabled, err
 }
 
-// SetDeliveryStatus changes a delivery's status (failed after its schedule,
-// skipped, pending again on retry).
-func (s *Store) SetDeliveryStatus(ctx context.Context, id string, st DeliveryStatus) error {
-	return s.db.WithContext(ctx).Model(&Delivery{}).Where("id = ?", id).Update("status", st).Error
-}
-
 // GetDelivery loads a delivery with its attempts.
 func (s *Store) GetDelivery(ctx context.Context, companyID int64, id string) (Delivery, []Attempt, error) {
 	var d Delivery
