@@ -499,7 +499,7 @@ func (fp *faultPostgres) start(t *testing.T) {
 	logf.Close()
 	fp.cmd, fp.exited = cmd, make(chan struct{})
 	go func() { _ = cmd.Wait(); close(fp.exited) }()
-	waitUntil(t, 30*time.Second, "the test's PostgreSQL to accept connections", func() bool {
+	waitFor(t, 30*time.Second, "the test's PostgreSQL to accept connections", func() bool {
 		db, err := sql.Open("pgx", fp.url("postgres"))
 		if err != nil {
 			return false

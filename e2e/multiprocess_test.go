@@ -109,7 +109,7 @@ func TestMultiProcessTopology(t *testing.T) {
 	rcv.waitCalls(t, 4, 3, 30*time.Second)
 	// Every receiver answers 200, so each attempt is also a finished delivery.
 	for _, metric := range []string{"callhooks_delivery_attempts_total", "callhooks_deliveries_total"} {
-		waitUntil(t, 10*time.Second, "both workers' "+metric+" to add up to the receiver's count", func() bool {
+		waitFor(t, 10*time.Second, "both workers' "+metric+" to add up to the receiver's count", func() bool {
 			return workers[0].counter(t, metric)+workers[1].counter(t, metric) == float64(rcv.total())
 		})
 	}
@@ -137,7 +137,7 @@ func TestMultiProcessTopology(t *testing.T) {
 	survivor := workers[1]
 	var b0 float64
 	var r0 int
-	waitUntil(t, 10*time.Second, "no delivery in flight", func() bool {
+	waitFor(t, 10*time.Second, "no delivery in flight", func() bool {
 		r0, b0 = rcv.total(), survivor.counter(t, "callhooks_delivery_attempts_total")
 		time.Sleep(300 * time.Millisecond)
 		return rcv.total() == r0 && survivor.counter(t, "callhooks_delivery_attempts_total") == b0 &&
@@ -149,7 +149,7 @@ func TestMultiProcessTopology(t *testing.T) {
 		postCall(i)
 	}
 	rcv.waitCalls(t, 10, 3, 30*time.Second)
-	waitUntil(t, 10*time.Second, "the surviving worker's counter to match the receiver", func() bool {
+	waitFor(t, 10*time.Second, "the surviving worker's counter to match the receiver", func() bool {
 		return survivor.counter(t, "callhooks_delivery_attempts_total")-b0 == float64(rcv.total()-r0)
 	})
 	if survivor.counter(t, "temporal_request_total") == 0 {
@@ -227,7 +227,7 @@ func startProcess(t *testing.T, bin, name string, env []string, addr string, arg
 
 func (p *mpProcess) waitReady(t *testing.T, limit time.Duration) {
 	t.Helper()
-	waitUntil(t, limit, p.name+" /readyz", func() bool {
+	waitFor(t, limit, p.name+" /readyz", func() bool {
 		select {
 		case <-p.exited:
 			t.Fatalf("%s exited: %v\n%s", p.name, p.waitErr, p.logTail())
@@ -400,7 +400,7 @@ func (r *mpReceiver) distinct() int {
 // waitCalls waits until each of the first n calls has per distinct webhooks.
 func (r *mpReceiver) waitCalls(t *testing.T, n, per int, limit time.Duration) {
 	t.Helper()
-	waitUntil(t, limit, fmt.Sprintf("%d webhooks for each of %d calls", per, n), func() bool {
+	waitFor(t, limit, fmt.Sprintf("%d webhooks for each of %d calls", per, n), func() bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for i := range n {
@@ -458,17 +458,4 @@ func mpFreeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// waitUntil polls cond every 50 ms until it holds or limit passes.
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", limit, what)
 }
