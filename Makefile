@@ -30,6 +30,8 @@ screenshots:
 	CALLHOOKS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Browser ./e2e/
 
 ## fuzz: run each fuzz target briefly
+# FUZZTIME is a duration (10s) or an execution count (20000x; CI uses a
+# count, see .ci/run).
 FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzVerifyStandard -fuzztime=$(FUZZTIME) ./signing/
