@@ -35,6 +35,11 @@ type Activities struct {
 	Limits *Limits
 	// Metrics counts attempts and finished deliveries; nil records nothing.
 	Metrics *metrics.Metrics
+	// CompanyCacheTTL keeps each company (plans, signing keys) this long
+	// between loads; zero loads it for every activity.
+	CompanyCacheTTL time.Duration
+
+	companyCache
 }
 
 func (a *Activities) now() time.Time {
@@ -70,7 +75,7 @@ type ResolveResult struct {
 
 // ResolveSubscriptions lists the active endpoints for an event.
 func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) (ResolveResult, error) {
-	company, err := a.Store.CompanyByID(ctx, in.CompanyID)
+	company, err := a.company(ctx, in.CompanyID)
 	if err != nil {
 		return ResolveResult{}, fmt.Errorf("resolve subscriptions: %w", err)
 	}

@@ -76,7 +76,7 @@ type DeliverResult struct {
 // when the attempt could not be carried out or recorded (database down), so
 // Temporal retries the activity itself.
 func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
-	company, err := a.Store.CompanyByID(ctx, in.CompanyID)
+	company, err := a.company(ctx, in.CompanyID)
 	if err != nil {
 		return DeliverResult{}, fmt.Errorf("load company %d: %w", in.CompanyID, err)
 	}

@@ -46,6 +46,9 @@ type Config struct {
 	DisableMinFailures int             `env:"CALLHOOKS_DISABLE_MIN_FAILURES" envDefault:"10"`
 	MaxConnsPerHost    int             `env:"CALLHOOKS_MAX_CONNS_PER_HOST" envDefault:"10"`
 	WorkerConcurrency  int             `env:"CALLHOOKS_WORKER_CONCURRENCY" envDefault:"200"`
+	// CompanyCacheTTL is how long a worker reuses a company's signing keys
+	// and plans before loading them again (0: load for every delivery).
+	CompanyCacheTTL time.Duration `env:"CALLHOOKS_COMPANY_CACHE_TTL" envDefault:"5s"`
 	// WorkerAddr is the worker's /healthz, /readyz and /metrics listener ("off": none).
 	WorkerAddr string `env:"CALLHOOKS_WORKER_ADDR" envDefault:"127.0.0.1:9090"`
 	// WorkerStopTimeout is how long a stopping worker lets running deliveries finish.

@@ -72,7 +72,8 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metric
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
 			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
 		}),
-		Metrics: m,
+		Metrics:         m,
+		CompanyCacheTTL: cfg.CompanyCacheTTL,
 	}
 }
 
