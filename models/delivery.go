@@ -67,39 +67,43 @@ func (s *Store) RecordAttempt(ctx context.Context, d Delivery, a Attempt, final 
 }
 
 // RecordAttemptWithHealth is RecordAttempt plus the endpoint's health
-// bookkeeping, in one transaction. It reports whether the attempt got the
-// subscription disabled.
+// bookkeeping, in one transaction (shared with other attempts recorded at
+// the same moment: see attempt_batch.go). It reports whether the attempt
+// got the subscription disabled.
 func (s *Store) RecordAttemptWithHealth(ctx context.Context, d Delivery, a Attempt, final DeliveryStatus, o EndpointOutcome, p HealthPolicy) (bool, error) {
-	var disabled bool
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		fresh, err := insertAttempt(tx, d.ID, &a)
-		if err != nil {
-			return err
-		}
-		if !fresh {
-			return nil // a retried activity: already recorded, health already counted
-		}
-		d.Status = final
-		d.Attempts = a.Number
-		d.LastStatusCode = a.StatusCode
-		d.LastError = a.ErrorClass
-		if final == DeliverySucceeded || final == DeliveryFailed {
-			t := a.AttemptedAt
-			d.CompletedAt = &t
-		}
-		err = tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "id"}},
-			DoUpdates: clause.AssignmentColumns([]string{
-				"status", "attempts", "last_status_code", "last_error", "updated_at", "completed_at",
-			}),
-		}).Create(&d).Error
-		if err != nil {
-			return fmt.Errorf("upsert delivery: %w", err)
-		}
-		disabled, err = recordEndpointOutcome(tx, o, p)
-		return err
-	})
-	return disabled, err
+	return s.attempts.write(s.db, &attemptWrite{ctx: ctx, d: d, a: a, final: final, o: o, p: p,
+		done: make(chan attemptWritten, 1)})
+}
+
+// recordAttemptTx records one attempt inside tx: the attempt row, the
+// delivery's new state and the endpoint's health.
+func recordAttemptTx(tx *gorm.DB, w *attemptWrite) (bool, error) {
+	d, a, final := w.d, w.a, w.final
+	fresh, err := insertAttempt(tx, d.ID, &a)
+	if err != nil {
+		return false, err
+	}
+	if !fresh {
+		return false, nil // a retried activity: already recorded, health already counted
+	}
+	d.Status = final
+	d.Attempts = a.Number
+	d.LastStatusCode = a.StatusCode
+	d.LastError = a.ErrorClass
+	if final == DeliverySucceeded || final == DeliveryFailed {
+		t := a.AttemptedAt
+		d.CompletedAt = &t
+	}
+	err = tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{
+			"status", "attempts", "last_status_code", "last_error", "updated_at", "completed_at",
+		}),
+	}).Create(&d).Error
+	if err != nil {
+		return false, fmt.Errorf("upsert delivery: %w", err)
+	}
+	return recordEndpointOutcome(tx, w.o, w.p)
 }
 
 // GetDelivery loads a delivery with its attempts.

@@ -7,6 +7,8 @@ type Store struct {
 	db *gorm.DB
 	// URLPolicy decides which endpoint URLs may be subscribed.
 	URLPolicy URLPolicy
+
+	attempts attemptWriter
 }
 
 // NewStore wraps an open database.
