@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	}
 	rep, err := bench.Run(ctx, bench.System{
 		API: api, APIKey: key, SampleAPI: sample, SampleWindow: benchSampleWindow, Temporal: tc, DataDir: dir,
-		AppDBSize: appDBSize(cfg, store),
+		AppDBSize: appDBSize(cfg, store), StandaloneAPI: standaloneAPI(cfg),
 		Setup: fmt.Sprintf("`callhooks dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
 			"%d connections per endpoint host, modification window %s, API rate limit off, log level %s",
 			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.LogLevel),
@@ -93,6 +94,56 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return fmt.Errorf("bench: %d steps had problems (see the report)", len(rep.Problems))
 	}
 	return nil
+}
+
+// standaloneAPI starts `callhooks server` (this binary) as a child process
+// on the bench's databases and Temporal server: the API as production runs
+// it, with a heap of its own.
+func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error) {
+	return func(ctx context.Context) (string, func(), error) {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cctx, cancel := context.WithCancel(ctx)
+		cmd := exec.CommandContext(cctx, exe, "server")
+		cmd.Env = append(os.Environ(), "CALLHOOKS_DATA_DIR="+cfg.DataDir, "CALLHOOKS_HTTP_ADDR="+addr,
+			"TEMPORAL_ADDRESS="+cfg.TemporalAddress, "TEMPORAL_NAMESPACE="+cfg.TemporalNamespace,
+			"CALLHOOKS_RATE_LIMIT=-1", "CALLHOOKS_LOG_LEVEL="+cfg.LogLevel)
+		if cfg.DatabaseURL != "" {
+			cmd.Env = append(cmd.Env, "DATABASE_URL="+cfg.DatabaseURL)
+		}
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+		cmd.WaitDelay = 10 * time.Second
+		if err := cmd.Start(); err != nil {
+			cancel()
+			return "", nil, err
+		}
+		stop := func() { cancel(); _ = cmd.Wait() }
+		url := "http://" + addr
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			res, err := http.Get(url + "/healthz")
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return url, stop, nil
+				}
+			}
+			if time.Now().After(deadline) {
+				stop()
+				return "", nil, fmt.Errorf("callhooks server at %s not healthy after 30 s: %v", addr, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
 
 // appDBSize measures a PostgreSQL app database (nil for the SQLite file,

@@ -9,6 +9,7 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -84,4 +85,8 @@ type System struct {
 	AppDBSize func() (int64, error)
 	// Setup describes the wiring for the report ("SQLite app DB, ...").
 	Setup string
+	// StandaloneAPI starts the API as production runs it, `callhooks server`
+	// in a process of its own on the same databases and Temporal server, and
+	// returns its base URL and how to stop it; nil skips that measurement.
+	StandaloneAPI func(ctx context.Context) (url string, stop func(), err error)
 }

@@ -15,7 +15,7 @@ import (
 
 // StepNames are Run's steps in the order they run, for Options.Only: the
 // baselines first, (c) last since it leaves ten thousand calls open.
-var StepNames = []string{"http-ceiling", "temporal-baseline", "a-three-stages", "b-fanout", "latency-50",
+var StepNames = []string{"http-ceiling", "temporal-baseline", "temporal-call-floor", "a-three-stages", "b-fanout", "latency-50",
 	"latency-100", "api-subscriptions", "history-completed", "c-open-workflows"}
 
 // receiverPorts is how many endpoint hosts the receiver stands for: the
@@ -53,6 +53,11 @@ func Run(ctx context.Context, sys System, o Options) (*Report, error) {
 	steps := map[string]func() error{
 		"http-ceiling":      r.httpCeiling,
 		"temporal-baseline": r.temporalBaseline,
+		"temporal-call-floor": func() error {
+			t, err := TemporalCallFloor(r.ctx, r.sys.Temporal, r.rcv, "bench-floor", r.o.Concurrency, r.o.Duration, r.o.Drain)
+			r.rep.Floor = t
+			return err
+		},
 		"a-three-stages":    func() error { return r.throughput(&rep.A, "a", fx.single, 1) },
 		"b-fanout":          func() error { return r.throughput(&rep.B, "b", fx.fanout, 10) },
 		"latency-50":        func() error { return r.latency(&rep.LatHalf, "l50", 0.5) },
@@ -248,10 +253,26 @@ func (r *runner) latency(l *LatencyRun, prefix string, share float64) error {
 // thirty of them, open-loop at APIRate.
 func (r *runner) apiList() error {
 	path := fmt.Sprintf("/v1/companies/%d/subscriptions", r.fx.fanout[0].ID)
-	lat, failed := OpenLoopGets(r.ctx, r.c, path, r.o.APIRate, r.o.APIDuration)
-	r.rep.API = APIRun{Rate: r.o.APIRate, Duration: r.o.APIDuration, Latencies: lat, Failed: failed}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d requests failed", failed, failed+lat.N)
+	run := func(c *Client) (APIRun, error) {
+		lat, failed := OpenLoopGets(r.ctx, c, path, r.o.APIRate, r.o.APIDuration)
+		a := APIRun{Rate: r.o.APIRate, Duration: r.o.APIDuration, Latencies: lat, Failed: failed}
+		if failed > 0 {
+			return a, fmt.Errorf("%d of %d requests failed", failed, failed+lat.N)
+		}
+		return a, nil
+	}
+	var err error
+	if r.rep.API, err = run(r.c); err != nil || r.sys.StandaloneAPI == nil {
+		return err
+	}
+	url, stop, err := r.sys.StandaloneAPI(r.ctx)
+	if err != nil {
+		return fmt.Errorf("start the standalone API: %w", err)
+	}
+	defer stop()
+	r.rep.APIStandalone, err = run(NewClient(url, r.sys.APIKey))
+	if err != nil {
+		return fmt.Errorf("standalone API: %w", err)
 	}
 	return nil
 }
