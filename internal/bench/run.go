@@ -254,8 +254,9 @@ func (r *runner) latency(l *LatencyRun, prefix string, share float64) error {
 func (r *runner) apiList() error {
 	path := fmt.Sprintf("/v1/companies/%d/subscriptions", r.fx.fanout[0].ID)
 	run := func(c *Client) (APIRun, error) {
+		settled := WaitIdle(r.ctx, time.Minute)
 		lat, failed := OpenLoopGets(r.ctx, c, path, r.o.APIRate, r.o.APIDuration)
-		a := APIRun{Rate: r.o.APIRate, Duration: r.o.APIDuration, Latencies: lat, Failed: failed}
+		a := APIRun{Rate: r.o.APIRate, Duration: r.o.APIDuration, Latencies: lat, Failed: failed, Settled: settled}
 		if failed > 0 {
 			return a, fmt.Errorf("%d of %d requests failed", failed, failed+lat.N)
 		}
