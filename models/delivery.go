@@ -37,7 +37,7 @@ type Delivery struct {
 	Body           string
 	WorkflowID     string
 	CreatedAt      time.Time `gorm:"index:idx_delivery_company_created,priority:2"`
-	UpdatedAt      time.Time
+	UpdatedAt      time.Time `gorm:"index:idx_deliveries_updated_at"`
 	CompletedAt    *time.Time
 }
 

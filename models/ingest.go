@@ -21,7 +21,7 @@ type IngestedEvent struct {
 	WorkflowID string
 	// AcceptedAt is set once Temporal has durably taken the event.
 	AcceptedAt *time.Time
-	CreatedAt  time.Time
+	CreatedAt  time.Time `gorm:"index:idx_ingested_events_created_at"`
 }
 
 // ErrEventIDReused is returned when an event id comes back with a different body.

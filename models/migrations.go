@@ -31,6 +31,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112702_endpoint_health", Migrate: migrateEndpointHealth, Rollback: rollbackEndpointHealth},
 		{ID: "2026112703_attempt_run", Migrate: migrateAttemptRun, Rollback: rollbackAttemptRun},
 		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
+		{ID: "2026112705_retention_indexes", Migrate: migrateRetentionIndexes, Rollback: rollbackRetentionIndexes},
 	}
 }
 
@@ -257,4 +258,34 @@ func migrateAttemptTimeIndex(tx *gorm.DB) error {
 
 func rollbackAttemptTimeIndex(tx *gorm.DB) error {
 	return tx.Migrator().DropIndex(&m4Attempt{}, "idx_attempts_attempted_at")
+}
+
+// Schema as of 2026112705: indexes on deliveries.updated_at and
+// ingested_events.created_at, so the retention job also finds old
+// deliveries and event-id records without a scan.
+
+type m5Delivery struct {
+	UpdatedAt time.Time `gorm:"index:idx_deliveries_updated_at"`
+}
+
+func (m5Delivery) TableName() string { return "deliveries" }
+
+type m5IngestedEvent struct {
+	CreatedAt time.Time `gorm:"index:idx_ingested_events_created_at"`
+}
+
+func (m5IngestedEvent) TableName() string { return "ingested_events" }
+
+func migrateRetentionIndexes(tx *gorm.DB) error {
+	if err := tx.Migrator().CreateIndex(&m5Delivery{}, "idx_deliveries_updated_at"); err != nil {
+		return err
+	}
+	return tx.Migrator().CreateIndex(&m5IngestedEvent{}, "idx_ingested_events_created_at")
+}
+
+func rollbackRetentionIndexes(tx *gorm.DB) error {
+	if err := tx.Migrator().DropIndex(&m5IngestedEvent{}, "idx_ingested_events_created_at"); err != nil {
+		return err
+	}
+	return tx.Migrator().DropIndex(&m5Delivery{}, "idx_deliveries_updated_at")
 }

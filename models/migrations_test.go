@@ -16,6 +16,9 @@ func TestMigrationsCreateIndexesAndAreRepeatable(t *testing.T) {
 				t.Errorf("attempts lacks index %s", idx)
 			}
 		}
+		if !m.HasIndex(&models.Delivery{}, "idx_deliveries_updated_at") || !m.HasIndex(&models.IngestedEvent{}, "idx_ingested_events_created_at") {
+			t.Error("the retention indexes on deliveries.updated_at and ingested_events.created_at are missing")
+		}
 		if !m.HasIndex(&models.Subscription{}, "idx_sub_company_event_url") {
 			t.Error("subscriptions lacks its (company, event, url) unique index")
 		}

@@ -121,7 +121,7 @@ func runUntilStopped(ctx context.Context, w stoppable, addr string, ops http.Han
 func runPrune(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
 	fs.SetOutput(out)
-	olderThan := fs.Duration("older-than", cfg.Retention, "delete attempt rows older than this (e.g. 720h = 30 days)")
+	olderThan := fs.Duration("older-than", cfg.Retention, "delete attempts, finished deliveries and event-id records older than this (e.g. 720h = 30 days)")
 	batch := fs.Int("batch", models.DefaultPruneBatch, "rows deleted per statement")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -134,7 +134,20 @@ func runPrune(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return err
 	}
 	cutoff := time.Now().Add(-*olderThan)
-	n, err := store.PruneAttempts(ctx, cutoff, *batch)
-	fmt.Fprintf(out, "deleted %d attempt rows older than %s (before %s)\n", n, *olderThan, cutoff.UTC().Format(time.RFC3339))
-	return err
+	before := fmt.Sprintf("older than %s (before %s)", *olderThan, cutoff.UTC().Format(time.RFC3339))
+	for _, step := range []struct {
+		what  string
+		prune func(context.Context, time.Time, int) (int64, error)
+	}{
+		{"attempt rows", store.PruneAttempts},
+		{"finished deliveries (and their attempts)", store.PruneDeliveries},
+		{"event-id records", store.PruneIngestedEvents},
+	} {
+		n, err := step.prune(ctx, cutoff, *batch)
+		fmt.Fprintf(out, "deleted %d %s %s\n", n, step.what, before)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
