@@ -15,7 +15,7 @@ import (
 
 // StepNames are Run's steps in the order they run, for Options.Only: the
 // baselines first, (c) last since it leaves ten thousand calls open.
-var StepNames = []string{"http-ceiling", "temporal-baseline", "temporal-call-floor", "a-three-stages", "b-fanout", "latency-50",
+var StepNames = []string{"http-ceiling", "temporal-baseline", "temporal-call-floor", "temporal-call-floor-update", "a-three-stages", "b-fanout", "latency-50",
 	"latency-100", "api-subscriptions", "history-completed", "c-open-workflows"}
 
 // receiverPorts is how many endpoint hosts the receiver stands for: the
@@ -56,6 +56,11 @@ func Run(ctx context.Context, sys System, o Options) (*Report, error) {
 		"temporal-call-floor": func() error {
 			t, err := TemporalCallFloor(r.ctx, r.sys.Temporal, r.rcv, "bench-floor", r.o.Concurrency, r.o.Duration, r.o.Drain)
 			r.rep.Floor = t
+			return err
+		},
+		"temporal-call-floor-update": func() error {
+			t, err := TemporalCallFloorUpdate(r.ctx, r.sys.Temporal, r.rcv, "bench-floor-update", r.o.Concurrency, r.o.Duration, r.o.Drain)
+			r.rep.FloorUpdate = t
 			return err
 		},
 		"a-three-stages":    func() error { return r.throughput(&rep.A, "a", fx.single, 1) },
