@@ -32,6 +32,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112703_attempt_run", Migrate: migrateAttemptRun, Rollback: rollbackAttemptRun},
 		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
 		{ID: "2026112705_retention_indexes", Migrate: migrateRetentionIndexes, Rollback: rollbackRetentionIndexes},
+		{ID: "2026112706_ui_sessions", Migrate: migrateUISessions, Rollback: rollbackUISessions},
 	}
 }
 
@@ -289,3 +290,22 @@ func rollbackRetentionIndexes(tx *gorm.DB) error {
 	}
 	return tx.Migrator().DropIndex(&m5Delivery{}, "idx_deliveries_updated_at")
 }
+
+// Schema as of 2026112706: web-page sessions in the database, so every API
+// replica shares them and they survive restarts.
+
+type m6UISession struct {
+	ID        string `gorm:"primaryKey"`
+	AccountID int64
+	UserID    int64
+	KeyID     string
+	CSRFToken string
+	ExpiresAt time.Time `gorm:"index:idx_ui_sessions_expires_at"`
+	CreatedAt time.Time
+}
+
+func (m6UISession) TableName() string { return "ui_sessions" }
+
+func migrateUISessions(tx *gorm.DB) error { return tx.Migrator().CreateTable(&m6UISession{}) }
+
+func rollbackUISessions(tx *gorm.DB) error { return tx.Migrator().DropTable(&m6UISession{}) }

@@ -87,8 +87,15 @@ func (p *pages) login(c *gin.Context) {
 		return
 	}
 	// A new id on every login, so a planted cookie never becomes a session.
-	p.d.Sessions.Delete(c.Request)
-	id, sess := p.d.Sessions.Create(principal)
+	if err := p.d.Sessions.Delete(c.Request.Context(), c.Request); err != nil {
+		p.fail(c, http.StatusInternalServerError, "Logging in failed; try again.", err)
+		return
+	}
+	id, sess, err := p.d.Sessions.Create(c.Request.Context(), principal)
+	if err != nil {
+		p.fail(c, http.StatusInternalServerError, "Logging in failed; try again.", err)
+		return
+	}
 	setCookie(c.Writer, c.Request, id, sess.Expires)
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCookie, Path: "/ui/login", MaxAge: -1, HttpOnly: true,
 		Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
@@ -102,7 +109,10 @@ func (p *pages) logout(c *gin.Context) {
 		p.fail(c, http.StatusForbidden, "The logout form was not sent by this site. Use the Log out button.", nil)
 		return
 	}
-	p.d.Sessions.Delete(c.Request)
+	if err := p.d.Sessions.Delete(c.Request.Context(), c.Request); err != nil {
+		p.fail(c, http.StatusInternalServerError, "Logging out failed; try again.", err)
+		return
+	}
 	clearCookie(c.Writer, c.Request)
 	c.Redirect(http.StatusSeeOther, "/ui/login")
 }

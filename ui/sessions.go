@@ -26,8 +26,6 @@ const (
 	CSRFHeader = "X-CSRF-Token"
 	// SessionTTL is how long a login lasts.
 	SessionTTL = 12 * time.Hour
-	// maxSessions bounds the store; the oldest session goes first.
-	maxSessions = 10_000
 )
 
 // ErrNoSession means the request has no live session: no cookie, an
@@ -49,31 +47,33 @@ func (s Session) CSRFValid(token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.CSRFToken)) == 1
 }
 
-// Sessions is the in-memory session store of one server process. Sessions
-// do not survive a restart and are not shared between API replicas (run
-// one, or make the load balancer sticky). Only a hash of each session id
-// is kept, so the map itself cannot be replayed as cookies.
+// Sessions keeps the web pages' logins in the database (models.UISession),
+// so every API replica knows every session and a restart logs nobody out.
+// Only a hash of each session id is stored, so the table cannot be
+// replayed as cookies.
 type Sessions struct {
 	store *models.Store
 	ttl   time.Duration
-	max   int
 	now   func() time.Time
 
-	mu   sync.Mutex
-	byID map[string]Session // sha256(cookie value) -> session
+	mu        sync.Mutex
+	lastSweep time.Time
 }
 
-// NewSessions makes an empty store whose sessions last ttl; store checks on
+// sweepEvery is how often a process deletes expired sessions, on login.
+const sweepEvery = time.Minute
+
+// NewSessions makes a session store whose sessions last ttl; it checks on
 // every use that the session's API key has not been revoked.
 func NewSessions(store *models.Store, ttl time.Duration) *Sessions {
-	return newSessions(store, ttl, maxSessions, time.Now)
+	return newSessions(store, ttl, time.Now)
 }
 
-func newSessions(store *models.Store, ttl time.Duration, max int, now func() time.Time) *Sessions {
+func newSessions(store *models.Store, ttl time.Duration, now func() time.Time) *Sessions {
 	if ttl <= 0 {
 		ttl = SessionTTL
 	}
-	return &Sessions{store: store, ttl: ttl, max: max, now: now, byID: map[string]Session{}}
+	return &Sessions{store: store, ttl: ttl, now: now}
 }
 
 // HasCookie reports whether the request carries a session cookie at all;
@@ -87,19 +87,17 @@ func (s *Sessions) HasCookie(r *http.Request) bool {
 }
 
 // Create starts a session for p and returns the cookie value to set.
-func (s *Sessions) Create(p models.Principal) (string, Session) {
+func (s *Sessions) Create(ctx context.Context, p models.Principal) (string, Session, error) {
 	id := randomToken()
-	sess := Session{Principal: p, CSRFToken: randomToken(), Expires: s.now().Add(s.ttl)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.byID) >= s.max {
-		s.sweep()
+	now := s.now().UTC()
+	sess := Session{Principal: p, CSRFToken: randomToken(), Expires: now.Add(s.ttl)}
+	s.sweep(ctx, now)
+	err := s.store.CreateUISession(ctx, models.UISession{ID: hashID(id), AccountID: p.AccountID, UserID: p.UserID,
+		KeyID: p.KeyID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.Expires})
+	if err != nil {
+		return "", Session{}, err
 	}
-	if len(s.byID) >= s.max {
-		s.evictOldest()
-	}
-	s.byID[hashID(id)] = sess
-	return id, sess
+	return id, sess, nil
 }
 
 // Resolve returns the request's live session, or ErrNoSession. It also
@@ -114,38 +112,33 @@ func (s *Sessions) Resolve(ctx context.Context, r *http.Request) (Session, error
 		return Session{}, ErrNoSession
 	}
 	key := hashID(c.Value)
-	s.mu.Lock()
-	sess, ok := s.byID[key]
-	if ok && !s.now().Before(sess.Expires) {
-		delete(s.byID, key)
-		ok = false
-	}
-	s.mu.Unlock()
-	if !ok {
+	row, err := s.store.UISessionByID(ctx, key, s.now())
+	if errors.Is(err, models.ErrNotFound) {
 		return Session{}, ErrNoSession
 	}
+	if err != nil {
+		return Session{}, err
+	}
+	sess := Session{Principal: models.Principal{AccountID: row.AccountID, UserID: row.UserID, KeyID: row.KeyID},
+		CSRFToken: row.CSRFToken, Expires: row.ExpiresAt}
 	live, err := s.keyLive(ctx, sess.Principal)
 	if err != nil {
 		return Session{}, err
 	}
 	if !live {
-		s.delete(key)
+		_ = s.store.DeleteUISession(ctx, key)
 		return Session{}, ErrNoSession
 	}
 	return sess, nil
 }
 
 // Delete ends the request's session, if any.
-func (s *Sessions) Delete(r *http.Request) {
-	if c, err := r.Cookie(CookieName); err == nil {
-		s.delete(hashID(c.Value))
+func (s *Sessions) Delete(ctx context.Context, r *http.Request) error {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return nil
 	}
-}
-
-func (s *Sessions) delete(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, key)
+	return s.store.DeleteUISession(ctx, hashID(c.Value))
 }
 
 // keyLive checks the login's API key is still unrevoked.
@@ -162,35 +155,18 @@ func (s *Sessions) keyLive(ctx context.Context, p models.Principal) (bool, error
 	return false, nil
 }
 
-// sweep drops expired sessions; the caller holds mu.
-func (s *Sessions) sweep() {
-	now := s.now()
-	for k, sess := range s.byID {
-		if !now.Before(sess.Expires) {
-			delete(s.byID, k)
-		}
-	}
-}
-
-// evictOldest makes room for one more; the caller holds mu.
-func (s *Sessions) evictOldest() {
-	var (
-		oldest string
-		at     time.Time
-	)
-	for k, sess := range s.byID {
-		if oldest == "" || sess.Expires.Before(at) {
-			oldest, at = k, sess.Expires
-		}
-	}
-	delete(s.byID, oldest)
-}
-
-// count is how many sessions are held (tests check the bound).
-func (s *Sessions) count() int {
+// sweep deletes expired sessions, at most once per sweepEvery per process;
+// expired rows are never honoured anyway, this only keeps the table small.
+func (s *Sessions) sweep(ctx context.Context, now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.byID)
+	due := now.Sub(s.lastSweep) >= sweepEvery
+	if due {
+		s.lastSweep = now
+	}
+	s.mu.Unlock()
+	if due {
+		_, _ = s.store.DeleteExpiredUISessions(ctx, now)
+	}
 }
 
 // setCookie sets the session cookie: HttpOnly so scripts cannot read it,
