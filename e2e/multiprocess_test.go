@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/devtemporal"
+	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/signing"
 )
 
@@ -53,8 +56,14 @@ func TestMultiProcessTopology(t *testing.T) {
 	start := time.Now()
 
 	const key = "chk_multiprocess0123456789abcdef"
+	appDB := pg.NewDatabase(t)
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
 	base := []string{
-		"DATABASE_URL=" + pg.NewDatabase(t),
+		"DATABASE_URL=" + appDB,
+		// Signing keys sealed at rest: the servers seal them, the workers
+		// must open them to sign (checked by the receiver below).
+		"CALLHOOKS_SECRET_KEYS=" + base64.StdEncoding.EncodeToString(secret),
 		"TEMPORAL_ADDRESS=" + ts.FrontendHostPort(),
 		"TEMPORAL_NAMESPACE=" + ts.Namespace(),
 		"CALLHOOKS_ALLOW_PRIVATE_TARGETS=true",
@@ -86,7 +95,7 @@ func TestMultiProcessTopology(t *testing.T) {
 	}
 
 	rcv := newMPReceiver(t)
-	api := mpAPI{key: key, servers: servers}
+	api := mpAPI{key: key, servers: servers, rcv: rcv}
 	stages := []string{"pre_call", "call_routing_complete", "post_call"}
 	var companies []int64
 	postCall := func(i int) {
@@ -157,6 +166,28 @@ func TestMultiProcessTopology(t *testing.T) {
 	}
 
 	rcv.checkOrder(t, 10, stages)
+	rcv.mu.Lock()
+	bad := rcv.badSig
+	rcv.mu.Unlock()
+	if bad > 0 {
+		t.Errorf("%d webhooks had a Signature that does not verify with their company's key", bad)
+	}
+	db, err := models.Open(appDB, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []string
+	if err := db.Raw("SELECT signing_key FROM companies").Scan(&stored).Error; err != nil || len(stored) != 10 {
+		t.Fatalf("signing keys in the database: %d (%v), want 10", len(stored), err)
+	}
+	for _, v := range stored {
+		if !strings.HasPrefix(v, "enc:v1:") {
+			t.Errorf("a signing key is stored as %q, want it sealed (CALLHOOKS_SECRET_KEYS is set)", v)
+		}
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
+	}
 	for i, p := range servers {
 		if err := p.terminate(20 * time.Second); err != nil {
 			t.Errorf("server-%d did not stop gracefully on SIGTERM: %v\n%s", i, err, p.logTail())
@@ -305,6 +336,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 type mpAPI struct {
 	key     string
 	servers []*mpProcess
+	rcv     *mpReceiver
 }
 
 func (a mpAPI) do(t *testing.T, server int, method, path string, body any) (int, []byte) {
@@ -328,8 +360,12 @@ func (a mpAPI) createCompany(t *testing.T, i int, hooks map[string][]string) int
 	if code != http.StatusCreated {
 		t.Fatalf("create company: %d %s", code, out)
 	}
-	var c struct{ ID int64 }
+	var c struct {
+		ID         int64
+		SigningKey string `json:"signing_key"`
+	}
 	_ = json.Unmarshal(out, &c)
+	a.rcv.setKey(strconv.Itoa(i), c.SigningKey)
 	if code, out := a.do(t, (i+1)%2, http.MethodPut, fmt.Sprintf("/v1/companies/%d/webhooks", c.ID), hooks); code != http.StatusOK {
 		t.Fatalf("put webhooks: %d %s", code, out)
 	}
@@ -349,16 +385,29 @@ type mpReceiver struct {
 	mu    sync.Mutex
 	calls map[string][]mpHook
 	delay map[string]time.Duration
+	// keys are the companies' signing keys by call; badSig counts webhooks
+	// whose Signature does not verify with them.
+	keys   map[string]string
+	badSig int
+}
+
+func (r *mpReceiver) setKey(call, key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys[call] = key
 }
 
 type mpHook struct{ event, id string }
 
 func newMPReceiver(t *testing.T) *mpReceiver {
-	r := &mpReceiver{calls: map[string][]mpHook{}, delay: map[string]time.Duration{}}
+	r := &mpReceiver{calls: map[string][]mpHook{}, delay: map[string]time.Duration{}, keys: map[string]string{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		_, _ = io.Copy(io.Discard, req.Body)
+		body, _ := io.ReadAll(req.Body)
 		call := strings.TrimPrefix(req.URL.Path, "/c/")
 		r.mu.Lock()
+		if (signing.Verifier{Secrets: []string{r.keys[call]}}).VerifyCallRail(req.Header, body) != nil {
+			r.badSig++
+		}
 		r.calls[call] = append(r.calls[call], mpHook{req.Header.Get(activities.HeaderEvent), req.Header.Get(signing.HeaderWebhookID)})
 		delay := r.delay[call]
 		r.mu.Unlock()

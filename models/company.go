@@ -26,10 +26,11 @@ type Company struct {
 	Plans     Plans `gorm:"embedded;embeddedPrefix:plan_"`
 	// SigningKey signs webhooks (HMAC key bytes are the key's ASCII text,
 	// as CallRail receivers expect).
-	SigningKey string
+	// Sealed at rest when CALLHOOKS_SECRET_KEYS is set (secrets.go).
+	SigningKey string `gorm:"serializer:secret"`
 	// PreviousSigningKey keeps signing alongside the new key until
 	// PreviousKeyExpiresAt, so receivers can roll over without downtime.
-	PreviousSigningKey   string
+	PreviousSigningKey   string `gorm:"serializer:secret"`
 	PreviousKeyExpiresAt *time.Time
 	// LegacySignatureUsesPreviousKey keeps the single-valued CallRail
 	// Signature header on the old key until the overlap ends, for receivers
@@ -178,4 +179,31 @@ func (s *Store) RotateSigningKey(ctx context.Context, accountID, id int64, overl
 		return nil
 	})
 	return out, err
+}
+
+// ResealSecrets rewrites every company's signing keys with the current
+// secret box: it seals keys stored in clear and moves keys sealed with an
+// older master key to the first one. It returns how many companies it
+// rewrote.
+func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
+	n := 0
+	var lastID int64
+	for {
+		var cs []Company
+		if err := s.db.WithContext(ctx).Where("id > ?", lastID).Order("id").Limit(500).Find(&cs).Error; err != nil {
+			return n, fmt.Errorf("reseal secrets: %w", err)
+		}
+		for _, c := range cs {
+			err := s.db.WithContext(ctx).Model(&Company{ID: c.ID}).
+				Select("SigningKey", "PreviousSigningKey").Updates(&Company{SigningKey: c.SigningKey, PreviousSigningKey: c.PreviousSigningKey}).Error
+			if err != nil {
+				return n, fmt.Errorf("reseal company %d: %w", c.ID, err)
+			}
+			n++
+			lastID = c.ID
+		}
+		if len(cs) < 500 {
+			return n, nil
+		}
+	}
 }

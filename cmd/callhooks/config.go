@@ -58,8 +58,11 @@ type Config struct {
 
 	MaxBodyBytes      int64         `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
 	SigningKeyOverlap time.Duration `env:"CALLHOOKS_SIGNING_KEY_OVERLAP" envDefault:"24h"`
-	RateLimit         float64       `env:"CALLHOOKS_RATE_LIMIT" envDefault:"20"`
-	RateBurst         int           `env:"CALLHOOKS_RATE_BURST" envDefault:"40"`
+	// SecretKeys seal the companies' signing keys in the database
+	// (base64 32-byte keys, comma-separated; the first seals, all open).
+	SecretKeys []string `env:"CALLHOOKS_SECRET_KEYS" envSeparator:","`
+	RateLimit  float64  `env:"CALLHOOKS_RATE_LIMIT" envDefault:"20"`
+	RateBurst  int      `env:"CALLHOOKS_RATE_BURST" envDefault:"40"`
 }
 
 // loadConfig reads the environment; a malformed value is an error naming it.

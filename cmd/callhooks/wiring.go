@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -27,6 +28,9 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // openStore opens the database (PostgreSQL when DATABASE_URL is set, else
 // the embedded SQLite file), migrates it and applies the bootstrap key.
 func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Store, error) {
+	if err := useSecretKeys(cfg.SecretKeys); err != nil {
+		return nil, err
+	}
 	db, err := models.Open(cfg.DatabaseURL, cfg.sqlitePath())
 	if err != nil {
 		return nil, err
@@ -41,6 +45,28 @@ func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 		}
 	}
 	return store, nil
+}
+
+// useSecretKeys turns on sealing of signing keys at rest when
+// CALLHOOKS_SECRET_KEYS names keys (blank entries are ignored, so compose's
+// empty default leaves it off).
+func useSecretKeys(keys []string) error {
+	var set []string
+	for _, k := range keys {
+		if strings.TrimSpace(k) != "" {
+			set = append(set, k)
+		}
+	}
+	if len(set) == 0 {
+		models.UseSecretBox(nil)
+		return nil
+	}
+	box, err := models.NewSecretBox(set)
+	if err != nil {
+		return fmt.Errorf("CALLHOOKS_SECRET_KEYS: %w", err)
+	}
+	models.UseSecretBox(box)
+	return nil
 }
 
 // dialTemporal returns a lazy client: the API starts even while Temporal is

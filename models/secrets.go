@@ -1,0 +1,146 @@
+package models
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+
+	"gorm.io/gorm/schema"
+)
+
+// Secrets at rest. HMAC needs the companies' signing keys themselves, so
+// they cannot be hashed like API keys; with CALLHOOKS_SECRET_KEYS set they
+// are sealed with AES-256-GCM before they reach the database, and a copy of
+// the database (a backup, a read replica, a leaked dump) no longer signs
+// webhooks. A sealed value reads "enc:v1:<key id>:<base64 nonce+ciphertext>";
+// anything else is a value stored in clear (before encryption was turned
+// on), read as is and sealed on its next write or by
+// `callhooks admin reseal-secrets`.
+
+const sealedPrefix = "enc:v1:"
+
+// ErrSecretKeyMissing means a sealed value was read without the key that
+// sealed it.
+var ErrSecretKeyMissing = errors.New("a secret in the database is encrypted with a key that is not configured; set CALLHOOKS_SECRET_KEYS to include it")
+
+// SecretBox seals and opens secrets; the first key seals, every key opens,
+// so the master key rotates by putting the new key first and resealing.
+type SecretBox struct {
+	sealID string
+	byID   map[string]cipher.AEAD
+}
+
+// NewSecretBox builds a box from base64-encoded 32-byte keys.
+func NewSecretBox(keys []string) (*SecretBox, error) {
+	b := &SecretBox{byID: map[string]cipher.AEAD{}}
+	for i, k := range keys {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
+		if err != nil || len(raw) != 32 {
+			return nil, fmt.Errorf("secret key %d: want 32 random bytes in base64 (openssl rand -base64 32)", i+1)
+		}
+		block, err := aes.NewCipher(raw)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(raw)
+		id := hex.EncodeToString(sum[:4])
+		if i == 0 {
+			b.sealID = id
+		}
+		b.byID[id] = aead
+	}
+	if len(b.byID) == 0 {
+		return nil, errors.New("no secret keys given")
+	}
+	return b, nil
+}
+
+// Seal encrypts plain; a nil box stores it as is.
+func (b *SecretBox) Seal(plain, context string) (string, error) {
+	if b == nil || plain == "" {
+		return plain, nil
+	}
+	aead := b.byID[b.sealID]
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	out := aead.Seal(nonce, nonce, []byte(plain), []byte(context))
+	return sealedPrefix + b.sealID + ":" + base64.StdEncoding.EncodeToString(out), nil
+}
+
+// Open decrypts a sealed value and returns any other value unchanged.
+func (b *SecretBox) Open(stored, context string) (string, error) {
+	rest, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return stored, nil
+	}
+	id, data, ok := strings.Cut(rest, ":")
+	if !ok {
+		return "", errors.New("malformed sealed secret")
+	}
+	if b == nil || b.byID[id] == nil {
+		return "", ErrSecretKeyMissing
+	}
+	raw, err := base64.StdEncoding.DecodeString(data)
+	aead := b.byID[id]
+	if err != nil || len(raw) < aead.NonceSize() {
+		return "", errors.New("malformed sealed secret")
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(context))
+	if err != nil {
+		return "", fmt.Errorf("open sealed secret: %w", err)
+	}
+	return string(plain), nil
+}
+
+// secretBox is the process's box: the GORM serializer below has no other
+// way to reach it. UseSecretBox sets it once at start-up.
+var secretBox atomic.Pointer[SecretBox]
+
+// UseSecretBox makes every later read and write of a secret column use b
+// (nil: store new secrets in clear).
+func UseSecretBox(b *SecretBox) { secretBox.Store(b) }
+
+// secretSerializer seals a string column on write and opens it on read;
+// the column's name is bound into the ciphertext, so a sealed value copied
+// into another column does not open.
+type secretSerializer struct{}
+
+func init() { schema.RegisterSerializer("secret", secretSerializer{}) }
+
+func (secretSerializer) Scan(ctx context.Context, field *schema.Field, dst reflect.Value, dbValue any) error {
+	var stored string
+	switch v := dbValue.(type) {
+	case nil:
+	case string:
+		stored = v
+	case []byte:
+		stored = string(v)
+	default:
+		return fmt.Errorf("secret column %s: unexpected %T", field.DBName, dbValue)
+	}
+	plain, err := secretBox.Load().Open(stored, field.DBName)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field.DBName, err)
+	}
+	return field.Set(ctx, dst, plain)
+}
+
+func (secretSerializer) Value(_ context.Context, field *schema.Field, _ reflect.Value, fieldValue any) (any, error) {
+	plain, _ := fieldValue.(string)
+	return secretBox.Load().Seal(plain, field.DBName)
+}
