@@ -18,24 +18,33 @@ const DefaultPruneBatch = 5000
 // their status, attempt count and last result remain, only the per-attempt
 // log goes. It stops early, with what it has deleted so far, when ctx ends.
 func (s *Store) PruneAttempts(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	return pruneInBatches(ctx, batch, func(limit int) (int64, error) {
+		res := s.db.WithContext(ctx).Exec(
+			"DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE attempted_at < ? ORDER BY id LIMIT ?)",
+			cutoff.UTC(), limit)
+		if res.Error != nil {
+			return 0, fmt.Errorf("prune attempts: %w", res.Error)
+		}
+		return res.RowsAffected, nil
+	})
+}
+
+// pruneInBatches calls deleteBatch (which deletes at most limit rows and
+// says how many) until a batch comes back short or ctx ends, and returns
+// the total.
+func pruneInBatches(ctx context.Context, batch int, deleteBatch func(limit int) (int64, error)) (int64, error) {
 	if batch <= 0 {
 		batch = DefaultPruneBatch
 	}
-	cutoff = cutoff.UTC()
 	var total int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res := s.db.WithContext(ctx).Exec(
-			"DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE attempted_at < ? ORDER BY id LIMIT ?)",
-			cutoff, batch)
-		if res.Error != nil {
-			return total, fmt.Errorf("prune attempts: %w", res.Error)
-		}
-		total += res.RowsAffected
-		if res.RowsAffected < int64(batch) {
-			return total, nil
+		n, err := deleteBatch(batch)
+		total += n
+		if err != nil || n < int64(batch) {
+			return total, err
 		}
 	}
 }
@@ -94,25 +103,14 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, batch int
 // body; past the retention a repeat is taken as a new event (the call
 // workflow, while it runs, still drops event ids it has seen).
 func (s *Store) PruneIngestedEvents(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
-	if batch <= 0 {
-		batch = DefaultPruneBatch
-	}
-	cutoff = cutoff.UTC()
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
+	return pruneInBatches(ctx, batch, func(limit int) (int64, error) {
 		res := s.db.WithContext(ctx).Exec(
 			"DELETE FROM ingested_events WHERE (company_id, event_id) IN "+
 				"(SELECT company_id, event_id FROM ingested_events WHERE created_at < ? ORDER BY created_at LIMIT ?)",
-			cutoff, batch)
+			cutoff.UTC(), limit)
 		if res.Error != nil {
-			return total, fmt.Errorf("prune ingested events: %w", res.Error)
+			return 0, fmt.Errorf("prune ingested events: %w", res.Error)
 		}
-		total += res.RowsAffected
-		if res.RowsAffected < int64(batch) {
-			return total, nil
-		}
-	}
+		return res.RowsAffected, nil
+	})
 }

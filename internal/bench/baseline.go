@@ -100,39 +100,63 @@ func (t Throughput) PerSecond() float64 { return Rate(t.Delivered, t.Elapsed) }
 func HTTPCeiling(ctx context.Context, r *Receiver, workers int, d time.Duration) (Throughput, error) {
 	poster := &BaselinePoster{HTTP: loopbackClient(workers)}
 	body := sampleBody()
+	res := closedLoop(ctx, workers, d, func(w int, n int64) ([]string, error) {
+		id := fmt.Sprintf("http-%d", n)
+		if err := poster.Post(ctx, BaselineInput{URL: r.URL(w) + "/ceiling", WebhookID: id, Body: body}); err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	})
+	elapsed := time.Since(res.start)
+	t := r.Tally(res.ids)
+	poster.HTTP.CloseIdleConnections()
+	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: elapsed, Duplicates: t.Duplicates}, res.err
+}
+
+// loopResult is what closedLoop's units did.
+type loopResult struct {
+	ids         []string // webhook ids the units reported sent
+	start, last time.Time
+	err         error // the first error
+}
+
+// closedLoop runs unit back to back in inFlight goroutines until d has
+// passed: g is the goroutine's number, n a sequence number unique in the
+// run. Each goroutine keeps its own results and hands them over at the end,
+// so the loop adds no lock to the measured path.
+func closedLoop(ctx context.Context, inFlight int, d time.Duration, unit func(g int, n int64) ([]string, error)) loopResult {
 	var next atomic.Int64
-	var ids []string
 	var mu sync.Mutex
-	var firstErr error
-	start := time.Now()
-	deadline := start.Add(d)
+	res := loopResult{start: time.Now()}
+	deadline := res.start.Add(d)
 	var wg sync.WaitGroup
-	for w := range workers {
+	for g := range inFlight {
 		wg.Go(func() {
 			var mine []string
+			var last time.Time
+			var firstErr error
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				id := fmt.Sprintf("http-%d", next.Add(1))
-				err := poster.Post(ctx, BaselineInput{URL: r.URL(w) + "/ceiling", WebhookID: id, Body: body})
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					continue
+				done, err := unit(g, next.Add(1))
+				if len(done) > 0 {
+					mine, last = append(mine, done...), time.Now()
 				}
-				mine = append(mine, id)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
 			}
 			mu.Lock()
-			ids = append(ids, mine...)
-			mu.Unlock()
+			defer mu.Unlock()
+			res.ids = append(res.ids, mine...)
+			if last.After(res.last) {
+				res.last = last
+			}
+			if res.err == nil {
+				res.err = firstErr
+			}
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	t := r.Tally(ids)
-	poster.HTTP.CloseIdleConnections()
-	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: elapsed, Duplicates: t.Duplicates}, firstErr
+	return res
 }
 
 // TemporalBaseline runs BaselineWorkflow on its own task queue of the same
@@ -149,38 +173,18 @@ func TemporalBaseline(ctx context.Context, tc client.Client, r *Receiver, prefix
 	}
 	defer w.Stop()
 	body := sampleBody()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var ids []string
-	var firstErr error
-	start := time.Now()
-	deadline := start.Add(d)
-	var last time.Time
-	var wg sync.WaitGroup
-	for g := range inFlight {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				n := next.Add(1)
-				id := fmt.Sprintf("%s-%d", prefix, n)
-				in := BaselineInput{URL: fmt.Sprintf("%s/baseline/%d", r.URL(g), g), WebhookID: id, Body: body}
-				wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: BaselineTaskQueue}, BaselineWorkflow, in)
-				if err == nil {
-					err = wr.Get(ctx, nil)
-				}
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-				} else {
-					ids = append(ids, id)
-					last = time.Now()
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	t := r.Tally(ids)
-	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: last.Sub(start), Duplicates: t.Duplicates}, firstErr
+	res := closedLoop(ctx, inFlight, d, func(g int, n int64) ([]string, error) {
+		id := fmt.Sprintf("%s-%d", prefix, n)
+		in := BaselineInput{URL: fmt.Sprintf("%s/baseline/%d", r.URL(g), g), WebhookID: id, Body: body}
+		wr, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: BaselineTaskQueue}, BaselineWorkflow, in)
+		if err == nil {
+			err = wr.Get(ctx, nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	})
+	t := r.Tally(res.ids)
+	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Elapsed: res.last.Sub(res.start), Duplicates: t.Duplicates}, res.err
 }

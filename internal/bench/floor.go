@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -105,36 +103,21 @@ func runFloor(ctx context.Context, tc client.Client, r *Receiver, prefix string,
 	}
 	defer w.Stop()
 	body := sampleBody()
-	var next atomic.Int64
-	var mu sync.Mutex
-	var ids []string
-	var firstErr error
-	start := time.Now()
-	deadline := start.Add(d)
-	var wg sync.WaitGroup
-	for g := range inFlight {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				call := fmt.Sprintf("%s-%d", prefix, next.Add(1))
-				for i, stage := range CallStages {
-					in := BaselineInput{URL: fmt.Sprintf("%s/floor/%d", r.URL(g), g), WebhookID: fmt.Sprintf("%s-%d", call, i), Body: body}
-					err := send(call, in)
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = fmt.Errorf("%s %s: %w", call, stage, err)
-					}
-					if err == nil {
-						ids = append(ids, in.WebhookID)
-					}
-					mu.Unlock()
-				}
+	res := closedLoop(ctx, inFlight, d, func(g int, n int64) ([]string, error) {
+		call := fmt.Sprintf("%s-%d", prefix, n)
+		var sent []string
+		for i, stage := range CallStages {
+			in := BaselineInput{URL: fmt.Sprintf("%s/floor/%d", r.URL(g), g), WebhookID: fmt.Sprintf("%s-%d", call, i), Body: body}
+			if err := send(call, in); err != nil {
+				return sent, fmt.Errorf("%s %s: %w", call, stage, err)
 			}
-		})
-	}
-	wg.Wait()
-	t, err := r.WaitAll(ctx, ids, drain)
+			sent = append(sent, in.WebhookID)
+		}
+		return sent, nil
+	})
+	t, err := r.WaitAll(ctx, res.ids, drain)
 	if err == nil {
-		err = firstErr
+		err = res.err
 	}
-	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Duplicates: t.Duplicates, Elapsed: t.Last.Sub(start)}, err
+	return Throughput{Delivered: t.Delivered, Expected: t.Expected, Duplicates: t.Duplicates, Elapsed: t.Last.Sub(res.start)}, err
 }
