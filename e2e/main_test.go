@@ -82,6 +82,13 @@ var fastCalls = workflows.CallConfig{
 
 func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 	t.Helper()
+	return newStackWith(t, calls, client.Options{})
+}
+
+// newStackWith is newStack with the API's and worker's Temporal client
+// built from opts (a data converter, say); the server address is filled in.
+func newStackWith(t *testing.T, calls workflows.CallConfig, opts client.Options) *stack {
+	t.Helper()
 	store := teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
 	// Every test shares one Temporal server, and workflow ids are built from
 	// company ids: give each test's companies ids no other test uses, so a
@@ -94,7 +101,8 @@ func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc, err := client.Dial(client.Options{HostPort: temporal.FrontendHostPort(), Namespace: temporal.Namespace()})
+	opts.HostPort, opts.Namespace = temporal.FrontendHostPort(), temporal.Namespace()
+	tc, err := client.Dial(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"go.temporal.io/sdk/client"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/signing"
@@ -171,4 +174,50 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// With payload encryption on, the call data a webhook carries reaches the
+// receiver in clear but is nowhere readable in the Temporal histories of the
+// call and of its retried delivery (inputs, signals, markers, results and
+// failure messages are sealed in the client).
+func TestPayloadsEncryptedInHistories(t *testing.T) {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	codec, err := payloadcodec.New([]string{base64.StdEncoding.EncodeToString(raw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := payloadcodec.DataConverter(codec)
+	s := newStackWith(t, fastCalls, client.Options{DataConverter: dc, FailureConverter: payloadcodec.FailureConverter(dc)})
+	r := newReceiver(t)
+	r.answer = func(n int) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}
+	c := s.company(map[string][]string{"pre_call": {r.srv.URL + "/hooks"}})
+	const marker = "Kaylah Mills, caller 9d2e"
+	if code, out := s.event(c.ID, "evt-enc-1", "pre_call", "CALENC1", map[string]any{"customer_name": marker}); code != http.StatusAccepted {
+		t.Fatalf("post event: %d %v", code, out)
+	}
+	waitFor(t, 30*time.Second, "a failed attempt and a successful retry", func() bool { return len(r.got()) >= 2 })
+	got := r.got()
+	if !strings.Contains(string(got[1].Body), marker) {
+		t.Fatalf("the receiver got %s, want the call data in clear", got[1].Body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, id := range []string{workflows.DeliveryWorkflowID(got[0].Header.Get(signing.HeaderWebhookID)), workflows.CallWorkflowID(c.ID, "CALENC1")} {
+		if err := s.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+			t.Fatalf("wait for %s: %v", id, err)
+		}
+		h := historyBytes(ctx, t, s, id)
+		if strings.Contains(string(h), marker) || strings.Contains(string(h), "Kaylah") {
+			t.Errorf("the history of %s holds the call data in clear", id)
+		}
+		if !strings.Contains(string(h), payloadcodec.Encoding) {
+			t.Errorf("the history of %s has no payload marked %s", id, payloadcodec.Encoding)
+		}
+	}
 }

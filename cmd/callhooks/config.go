@@ -58,6 +58,14 @@ type Config struct {
 
 	MaxBodyBytes      int64         `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
 	SigningKeyOverlap time.Duration `env:"CALLHOOKS_SIGNING_KEY_OVERLAP" envDefault:"24h"`
+	// EncryptPayloads seals every Temporal payload (webhook bodies in
+	// histories) with a key derived from SecretKeys.
+	EncryptPayloads bool `env:"CALLHOOKS_ENCRYPT_PAYLOADS" envDefault:"false"`
+	// CodecAddr is where `callhooks codec-server` (and dev, with
+	// EncryptPayloads) serves the remote codec for the Temporal UI.
+	CodecAddr string `env:"CALLHOOKS_CODEC_ADDR" envDefault:"127.0.0.1:8089"`
+	// CodecOrigins are the browser origins (Temporal UIs) the codec answers.
+	CodecOrigins []string `env:"CALLHOOKS_CODEC_ORIGINS" envDefault:"http://localhost:8233,http://127.0.0.1:8233" envSeparator:","`
 	// SecretKeys seal the companies' signing keys in the database
 	// (base64 32-byte keys, comma-separated; the first seals, all open).
 	SecretKeys []string `env:"CALLHOOKS_SECRET_KEYS" envSeparator:","`

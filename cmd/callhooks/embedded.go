@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/internal/metrics"
+	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
@@ -26,6 +31,7 @@ type embedded struct {
 	metrics  *metrics.Metrics
 	client   client.Client
 	worker   sdkworker.Worker
+	codec    *http.Server // the UI's remote codec, with CALLHOOKS_ENCRYPT_PAYLOADS
 }
 
 // startEmbedded starts the embedded system with its state in cfg.DataDir;
@@ -39,9 +45,27 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 		}
 	}()
 	cfg.SearchAttributes = true
+	codecEndpoint := ""
+	if cfg.EncryptPayloads && uiPort != 0 {
+		// The Web UI decodes payloads through this process's codec.
+		c, err := payloadCodec(*cfg)
+		if err != nil {
+			return e, err
+		}
+		ln, err := net.Listen("tcp", cfg.CodecAddr)
+		if err != nil {
+			return e, fmt.Errorf("codec listener on %s: %w", cfg.CodecAddr, err)
+		}
+		// The embedded UI's own origin, whatever port it was given.
+		origins := append(slices.Clone(cfg.CodecOrigins), fmt.Sprintf("http://127.0.0.1:%d", uiPort), fmt.Sprintf("http://localhost:%d", uiPort))
+		e.codec = &http.Server{Handler: payloadcodec.Handler(c, origins), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = e.codec.Serve(ln) }()
+		codecEndpoint = "http://" + ln.Addr().String()
+	}
 	e.temporal, err = devtemporal.Start(ctx, devtemporal.Options{
 		DataDir: filepath.Join(cfg.DataDir, "temporal"), FrontendPort: cfg.TemporalPort, UIPort: uiPort,
-		Namespace: cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeTypes(),
+		UICodecEndpoint: codecEndpoint,
+		Namespace:       cfg.TemporalNamespace, SearchAttributes: workflows.SearchAttributeTypes(),
 		Logger: log.With("component", "temporal-server"),
 	})
 	if err != nil {
@@ -57,7 +81,11 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 	if e.metrics, err = newProcessMetrics(e.store); err != nil {
 		return e, err
 	}
-	e.client, err = client.Dial(temporalClientOptions(*cfg, log, e.metrics))
+	opts, err := temporalClientOptions(*cfg, log, e.metrics)
+	if err != nil {
+		return e, err
+	}
+	e.client, err = client.Dial(opts)
 	if err != nil {
 		return e, fmt.Errorf("connect to embedded temporal: %w", err)
 	}
@@ -79,6 +107,9 @@ func (e *embedded) stop() {
 	}
 	if e.temporal != nil {
 		_ = e.temporal.Stop()
+	}
+	if e.codec != nil {
+		_ = e.codec.Close()
 	}
 }
 

@@ -28,8 +28,12 @@ commands:
   worker    run the Temporal worker that delivers webhooks
   migrate   apply database migrations and exit
   admin     administration: create-account --name N --email E | prune [--older-than 720h]
+            | reseal-secrets
   receive   a local webhook receiver that prints and verifies what arrives
             (--addr 127.0.0.1:9000 --secret <signing_key> [--status 200])
+  codec-server
+            decrypt Temporal payloads for the Web UI and CLI when
+            CALLHOOKS_ENCRYPT_PAYLOADS is on (CALLHOOKS_CODEC_ADDR; operators only)
   healthcheck URL
             exit 0 when URL answers 2xx (for container health checks)
   bench     measure throughput, latency and memory on loopback and print a
@@ -76,6 +80,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runHealthcheck(ctx, args[1:])
 	case "bench":
 		return runBench(ctx, cfg, args[1:], out)
+	case "codec-server":
+		return runCodecServer(ctx, cfg)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

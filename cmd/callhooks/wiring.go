@@ -17,6 +17,7 @@ import (
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/metrics"
+	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 )
@@ -72,7 +73,11 @@ func useSecretKeys(keys []string) error {
 // dialTemporal returns a lazy client: the API starts even while Temporal is
 // down and answers 503 for events until it is back.
 func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Client, error) {
-	c, err := client.NewLazyClient(temporalClientOptions(cfg, log, m))
+	opts, err := temporalClientOptions(cfg, log, m)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.NewLazyClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
@@ -81,13 +86,49 @@ func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Clie
 
 // temporalClientOptions is how every mode talks to Temporal: the SDK logs
 // through slog and reports its metrics to the process registry.
-func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) client.Options {
-	return client.Options{
+func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Options, error) {
+	o := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 		MetricsHandler: m.TemporalHandler(),
 	}
+	if cfg.EncryptPayloads {
+		c, err := payloadCodec(cfg)
+		if err != nil {
+			return o, err
+		}
+		o.DataConverter = payloadcodec.DataConverter(c)
+		o.FailureConverter = payloadcodec.FailureConverter(o.DataConverter)
+	}
+	return o, nil
+}
+
+// payloadCodec is the Temporal payload encryption CALLHOOKS_SECRET_KEYS gives.
+func payloadCodec(cfg Config) (*payloadcodec.Codec, error) {
+	var keys []string
+	for _, k := range cfg.SecretKeys {
+		if strings.TrimSpace(k) != "" {
+			keys = append(keys, k)
+		}
+	}
+	c, err := payloadcodec.New(keys)
+	if err != nil {
+		return nil, fmt.Errorf("CALLHOOKS_ENCRYPT_PAYLOADS: %w", err)
+	}
+	return c, nil
+}
+
+// runCodecServer serves the remote codec for the Temporal Web UI and CLI:
+// it decrypts whatever it is sent, so keep it where only operators reach it.
+func runCodecServer(ctx context.Context, cfg Config) error {
+	log := newLogger(cfg, os.Stderr)
+	c, err := payloadCodec(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("codec server listening", "addr", cfg.CodecAddr, "origins", cfg.CodecOrigins)
+	return serveHTTP(ctx, cfg.CodecAddr, payloadcodec.Handler(c, cfg.CodecOrigins), log)
 }
 
 func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
@@ -168,7 +209,11 @@ func runWorker(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	tc, err := client.Dial(temporalClientOptions(cfg, log, m))
+	opts, err := temporalClientOptions(cfg, log, m)
+	if err != nil {
+		return err
+	}
+	tc, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}

@@ -26,6 +26,7 @@ type Options struct {
 	IP               string                              // default "127.0.0.1"
 	FrontendPort     int                                 // gRPC frontend port; 0 = pick a free port below 32768
 	UIPort           int                                 // 0 = no UI; -1 = pick a free port
+	UICodecEndpoint  string                              // remote codec the UI decodes payloads with; "" = none
 	Namespace        string                              // default "default"; registered with 7-day retention if missing
 	SearchAttributes map[string]enumspb.IndexedValueType // custom search attributes ensured on Namespace at start
 	Logger           *slog.Logger                        // receives server logs at LogLevel and above; nil = discard
@@ -198,7 +199,7 @@ func (s *Server) prepare(ctx context.Context, opts Options, uiPort int) error {
 		return err
 	}
 	if uiPort != 0 {
-		ui, err := startUI(ctx, opts.IP, uiPort, s.frontend, s.namespace)
+		ui, err := startUI(ctx, opts.IP, uiPort, s.frontend, s.namespace, opts.UICodecEndpoint)
 		if err != nil {
 			return err
 		}

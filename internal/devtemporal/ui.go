@@ -21,7 +21,7 @@ type webUI struct {
 
 // startUI serves the Temporal Web UI on ip:port, talking gRPC to frontend,
 // and returns once the UI root answers.
-func startUI(ctx context.Context, ip string, port int, frontend, namespace string) (ui *webUI, err error) {
+func startUI(ctx context.Context, ip string, port int, frontend, namespace, codecEndpoint string) (ui *webUI, err error) {
 	// ui-server's Start calls os.Exit through echo's logger when it cannot
 	// bind, so check the port first; NewServer panics on bad config.
 	if !portFree(ip, port) {
@@ -36,7 +36,7 @@ func startUI(ctx context.Context, ip string, port int, frontend, namespace strin
 	if strings.Contains(ip, ":") {
 		host = "[" + ip + "]" // ui-server formats "host:port" itself
 	}
-	srv := uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
+	conf := &uiconfig.Config{
 		Host:                host,
 		Port:                port,
 		TemporalGRPCAddress: frontend,
@@ -45,7 +45,9 @@ func startUI(ctx context.Context, ip string, port int, frontend, namespace strin
 		CORS:                uiconfig.CORS{CookieInsecure: true},
 		HideLogs:            true,
 		DisableNewsFetch:    true,
-	}))
+	}
+	conf.Codec.Endpoint = codecEndpoint
+	srv := uiserver.NewServer(uioptions.WithConfigProvider(conf))
 	ui = &webUI{server: srv, url: "http://" + hostPort(ip, port)}
 	go func() { _ = srv.Start() }()
 	if err := waitHTTP200(ctx, ui.url+"/"); err != nil {
