@@ -144,3 +144,25 @@ func (secretSerializer) Value(_ context.Context, field *schema.Field, _ reflect.
 	plain, _ := fieldValue.(string)
 	return secretBox.Load().Seal(plain, field.DBName)
 }
+
+// CheckSecrets makes sure every master key that sealed a stored signing
+// key is configured, so a missing or mistyped CALLHOOKS_SECRET_KEYS stops a
+// process at start instead of failing every delivery of the companies
+// concerned.
+func (s *Store) CheckSecrets(ctx context.Context) error {
+	var ids []string
+	err := s.db.WithContext(ctx).Raw(
+		"SELECT DISTINCT substr(signing_key, 8, 8) FROM companies WHERE signing_key LIKE 'enc:v1:%' " +
+			"UNION SELECT DISTINCT substr(previous_signing_key, 8, 8) FROM companies WHERE previous_signing_key LIKE 'enc:v1:%'").
+		Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("check sealed secrets: %w", err)
+	}
+	box := secretBox.Load()
+	for _, id := range ids {
+		if box == nil || box.byID[id] == nil {
+			return fmt.Errorf("signing keys in the database are sealed with master key %s, which CALLHOOKS_SECRET_KEYS does not hold: %w", id, ErrSecretKeyMissing)
+		}
+	}
+	return nil
+}

@@ -100,9 +100,19 @@ func TestSigningKeysSealedAtRest(t *testing.T) {
 			}
 		}
 
+		if err := s.CheckSecrets(ctx); err != nil {
+			t.Fatalf("CheckSecrets with the sealing key configured: %v", err)
+		}
 		useBox(t, k1) // only a key that sealed none of them
 		if _, err := s.CompanyByID(ctx, co.ID); !errors.Is(err, models.ErrSecretKeyMissing) {
 			t.Fatalf("read with the wrong key: %v, want ErrSecretKeyMissing", err)
+		}
+		if err := s.CheckSecrets(ctx); !errors.Is(err, models.ErrSecretKeyMissing) {
+			t.Fatalf("CheckSecrets without the sealing key: %v, want ErrSecretKeyMissing", err)
+		}
+		useBox(t)
+		if err := s.CheckSecrets(ctx); !errors.Is(err, models.ErrSecretKeyMissing) {
+			t.Fatalf("CheckSecrets with no keys at all: %v, want ErrSecretKeyMissing", err)
 		}
 		useBox(t, k2)
 		cur, _ = raw(co.ID)

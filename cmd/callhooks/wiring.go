@@ -40,6 +40,9 @@ func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 		return nil, err
 	}
 	store := models.NewStore(db, models.URLPolicy{AllowPrivate: allowPrivate})
+	if err := store.CheckSecrets(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.BootstrapAPIKey != "" {
 		if _, err := store.BootstrapAPIKey(ctx, cfg.BootstrapAPIKey); err != nil {
 			return nil, fmt.Errorf("bootstrap api key: %w", err)
