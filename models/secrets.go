@@ -2,12 +2,8 @@ package models
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -15,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"gorm.io/gorm/schema"
+
+	"github.com/callhooks/callhooks/internal/masterkeys"
 )
 
 // Secrets at rest. HMAC needs the companies' signing keys themselves, so
@@ -34,38 +32,15 @@ var ErrSecretKeyMissing = errors.New("a secret in the database is encrypted with
 
 // SecretBox seals and opens secrets; the first key seals, every key opens,
 // so the master key rotates by putting the new key first and resealing.
-type SecretBox struct {
-	sealID string
-	byID   map[string]cipher.AEAD
-}
+type SecretBox struct{ ring *masterkeys.Ring }
 
-// NewSecretBox builds a box from base64-encoded 32-byte keys.
+// NewSecretBox builds a box from base64-encoded 32-byte master keys.
 func NewSecretBox(keys []string) (*SecretBox, error) {
-	b := &SecretBox{byID: map[string]cipher.AEAD{}}
-	for i, k := range keys {
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
-		if err != nil || len(raw) != 32 {
-			return nil, fmt.Errorf("secret key %d: want 32 random bytes in base64 (openssl rand -base64 32)", i+1)
-		}
-		block, err := aes.NewCipher(raw)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(raw)
-		id := hex.EncodeToString(sum[:4])
-		if i == 0 {
-			b.sealID = id
-		}
-		b.byID[id] = aead
+	ring, err := masterkeys.New(keys, "callhooks signing keys at rest v1")
+	if err != nil {
+		return nil, err
 	}
-	if len(b.byID) == 0 {
-		return nil, errors.New("no secret keys given")
-	}
-	return b, nil
+	return &SecretBox{ring: ring}, nil
 }
 
 // Seal encrypts plain; a nil box stores it as is.
@@ -73,13 +48,13 @@ func (b *SecretBox) Seal(plain, context string) (string, error) {
 	if b == nil || plain == "" {
 		return plain, nil
 	}
-	aead := b.byID[b.sealID]
+	aead := b.ring.Seal()
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
 	out := aead.Seal(nonce, nonce, []byte(plain), []byte(context))
-	return sealedPrefix + b.sealID + ":" + base64.StdEncoding.EncodeToString(out), nil
+	return sealedPrefix + b.ring.SealID + ":" + base64.StdEncoding.EncodeToString(out), nil
 }
 
 // Open decrypts a sealed value and returns any other value unchanged.
@@ -92,11 +67,11 @@ func (b *SecretBox) Open(stored, context string) (string, error) {
 	if !ok {
 		return "", errors.New("malformed sealed secret")
 	}
-	if b == nil || b.byID[id] == nil {
+	if b == nil || b.ring.ByID[id] == nil {
 		return "", ErrSecretKeyMissing
 	}
 	raw, err := base64.StdEncoding.DecodeString(data)
-	aead := b.byID[id]
+	aead := b.ring.ByID[id]
 	if err != nil || len(raw) < aead.NonceSize() {
 		return "", errors.New("malformed sealed secret")
 	}
@@ -160,7 +135,7 @@ func (s *Store) CheckSecrets(ctx context.Context) error {
 	}
 	box := secretBox.Load()
 	for _, id := range ids {
-		if box == nil || box.byID[id] == nil {
+		if box == nil || box.ring.ByID[id] == nil {
 			return fmt.Errorf("signing keys in the database are sealed with master key %s, which CALLHOOKS_SECRET_KEYS does not hold: %w", id, ErrSecretKeyMissing)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/callhooks/callhooks/internal/masterkeys"
 )
 
 // runAdmin holds administration commands; create-account is the way in
@@ -45,7 +47,7 @@ func runAdmin(ctx context.Context, cfg Config, args []string, out io.Writer) err
 // run it once after turning encryption on, and after putting a new master
 // key first (then drop the old key from the list).
 func runReseal(ctx context.Context, cfg Config, out io.Writer) error {
-	if len(cfg.SecretKeys) == 0 {
+	if !masterkeys.Given(cfg.SecretKeys) {
 		return fmt.Errorf("reseal-secrets: set CALLHOOKS_SECRET_KEYS first (openssl rand -base64 32)")
 	}
 	store, err := openStore(ctx, cfg, false)

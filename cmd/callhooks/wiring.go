@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/internal/masterkeys"
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
@@ -55,17 +55,11 @@ func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 // CALLHOOKS_SECRET_KEYS names keys (blank entries are ignored, so compose's
 // empty default leaves it off).
 func useSecretKeys(keys []string) error {
-	var set []string
-	for _, k := range keys {
-		if strings.TrimSpace(k) != "" {
-			set = append(set, k)
-		}
-	}
-	if len(set) == 0 {
+	if !masterkeys.Given(keys) {
 		models.UseSecretBox(nil)
 		return nil
 	}
-	box, err := models.NewSecretBox(set)
+	box, err := models.NewSecretBox(keys)
 	if err != nil {
 		return fmt.Errorf("CALLHOOKS_SECRET_KEYS: %w", err)
 	}
@@ -109,13 +103,7 @@ func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (cl
 
 // payloadCodec is the Temporal payload encryption CALLHOOKS_SECRET_KEYS gives.
 func payloadCodec(cfg Config) (*payloadcodec.Codec, error) {
-	var keys []string
-	for _, k := range cfg.SecretKeys {
-		if strings.TrimSpace(k) != "" {
-			keys = append(keys, k)
-		}
-	}
-	c, err := payloadcodec.New(keys)
+	c, err := payloadcodec.New(cfg.SecretKeys)
 	if err != nil {
 		return nil, fmt.Errorf("CALLHOOKS_ENCRYPT_PAYLOADS: %w", err)
 	}

@@ -11,23 +11,18 @@
 package payloadcodec
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/callhooks/callhooks/internal/masterkeys"
 )
 
 // Metadata of an encrypted payload.
@@ -37,55 +32,28 @@ const (
 	// MetadataKeyID names the key that sealed it.
 	MetadataKeyID = "encryption-key-id"
 	// derivationInfo separates these keys from every other use of the
-	// master keys (the signing keys' sealing uses them directly).
+	// master keys.
 	derivationInfo = "callhooks temporal payloads v1"
 )
 
 // Codec is a converter.PayloadCodec. The first master key seals; every key
 // opens, so the master key rotates without making old histories unreadable.
-type Codec struct {
-	sealID string
-	byID   map[string]cipher.AEAD
-}
+type Codec struct{ ring *masterkeys.Ring }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
 
 // New derives the payload keys from base64-encoded 32-byte master keys.
 func New(masterKeys []string) (*Codec, error) {
-	c := &Codec{byID: map[string]cipher.AEAD{}}
-	for i, k := range masterKeys {
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k))
-		if err != nil || len(raw) != 32 {
-			return nil, fmt.Errorf("secret key %d: want 32 random bytes in base64 (openssl rand -base64 32)", i+1)
-		}
-		key, err := hkdf.Key(sha256.New, raw, nil, derivationInfo, 32)
-		if err != nil {
-			return nil, err
-		}
-		block, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(key)
-		id := hex.EncodeToString(sum[:4])
-		if i == 0 {
-			c.sealID = id
-		}
-		c.byID[id] = aead
+	ring, err := masterkeys.New(masterKeys, derivationInfo)
+	if err != nil {
+		return nil, err
 	}
-	if len(c.byID) == 0 {
-		return nil, errors.New("payload encryption needs CALLHOOKS_SECRET_KEYS")
-	}
-	return c, nil
+	return &Codec{ring: ring}, nil
 }
 
 // Encode seals each payload, metadata and all.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
-	aead := c.byID[c.sealID]
+	aead := c.ring.Seal()
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		plain, err := proto.Marshal(p)
@@ -97,7 +65,7 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			return nil, err
 		}
 		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(Encoding), MetadataKeyID: []byte(c.sealID)},
+			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(Encoding), MetadataKeyID: []byte(c.ring.SealID)},
 			Data:     aead.Seal(nonce, nonce, plain, nil),
 		}
 	}
@@ -115,7 +83,7 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			continue
 		}
 		id := string(p.GetMetadata()[MetadataKeyID])
-		aead := c.byID[id]
+		aead := c.ring.ByID[id]
 		if aead == nil {
 			return nil, fmt.Errorf("payload sealed with key %q, which CALLHOOKS_SECRET_KEYS does not hold", id)
 		}
