@@ -193,6 +193,15 @@ type capture struct {
 	Body   []byte
 }
 
+// failFirst answers 500 to the first request and 200 to every later one:
+// a delivery that needs exactly one retry.
+func failFirst(n int) int {
+	if n == 1 {
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
 func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

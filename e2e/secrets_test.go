@@ -40,12 +40,7 @@ func TestSecretsStayOutOfHistoriesAndLogs(t *testing.T) {
 	}).Handler()
 
 	r := newReceiver(t)
-	r.answer = func(n int) int {
-		if n == 1 {
-			return http.StatusInternalServerError
-		}
-		return http.StatusOK
-	}
+	r.answer = failFirst
 	c := s.company(map[string][]string{"pre_call": {r.srv.URL + "/hooks"}})
 	var rotated companyJSON
 	if code := s.call("POST", fmt.Sprintf("/v1/companies/%d/signing-key/rotate", c.ID), nil, &rotated); code != http.StatusOK {
@@ -190,12 +185,7 @@ func TestPayloadsEncryptedInHistories(t *testing.T) {
 	dc := payloadcodec.DataConverter(codec)
 	s := newStackWith(t, fastCalls, client.Options{DataConverter: dc, FailureConverter: payloadcodec.FailureConverter(dc)})
 	r := newReceiver(t)
-	r.answer = func(n int) int {
-		if n == 1 {
-			return http.StatusInternalServerError
-		}
-		return http.StatusOK
-	}
+	r.answer = failFirst
 	c := s.company(map[string][]string{"pre_call": {r.srv.URL + "/hooks"}})
 	const marker = "Kaylah Mills, caller 9d2e"
 	if code, out := s.event(c.ID, "evt-enc-1", "pre_call", "CALENC1", map[string]any{"customer_name": marker}); code != http.StatusAccepted {

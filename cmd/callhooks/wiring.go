@@ -172,13 +172,23 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	return nil
 }
 
-func runServer(ctx context.Context, cfg Config) error {
+// openProcess is the start of every long-running mode outside dev: the
+// logger, the migrated store and the process's metrics registry.
+func openProcess(ctx context.Context, cfg Config) (*slog.Logger, *models.Store, *metrics.Metrics, error) {
 	log := newLogger(cfg, os.Stderr)
 	store, err := openStore(ctx, cfg, cfg.AllowPrivateTargets)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	m, err := newProcessMetrics(store)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return log, store, m, nil
+}
+
+func runServer(ctx context.Context, cfg Config) error {
+	log, store, m, err := openProcess(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -191,12 +201,7 @@ func runServer(ctx context.Context, cfg Config) error {
 }
 
 func runWorker(ctx context.Context, cfg Config) error {
-	log := newLogger(cfg, os.Stderr)
-	store, err := openStore(ctx, cfg, cfg.AllowPrivateTargets)
-	if err != nil {
-		return err
-	}
-	m, err := newProcessMetrics(store)
+	log, store, m, err := openProcess(ctx, cfg)
 	if err != nil {
 		return err
 	}
