@@ -212,6 +212,15 @@ func (s *Store) ListAPIKeys(ctx context.Context, p Principal) ([]APIKey, error) 
 	return keys, err
 }
 
+// APIKeyLive reports whether the user's key exists and is not revoked: one
+// indexed lookup, for checks made on every request of a browser session.
+func (s *Store) APIKeyLive(ctx context.Context, p Principal) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&APIKey{}).
+		Where("id = ? AND user_id = ? AND revoked_at IS NULL", p.KeyID, p.UserID).Count(&n).Error
+	return n > 0, err
+}
+
 // RevokeAPIKey revokes one of the user's keys; it is refused at once after.
 func (s *Store) RevokeAPIKey(ctx context.Context, p Principal, id string) (APIKey, error) {
 	var key APIKey

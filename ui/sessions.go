@@ -143,16 +143,11 @@ func (s *Sessions) Delete(ctx context.Context, r *http.Request) error {
 
 // keyLive checks the login's API key is still unrevoked.
 func (s *Sessions) keyLive(ctx context.Context, p models.Principal) (bool, error) {
-	keys, err := s.store.ListAPIKeys(ctx, p)
+	live, err := s.store.APIKeyLive(ctx, p)
 	if err != nil {
 		return false, fmt.Errorf("check session key: %w", err)
 	}
-	for _, k := range keys {
-		if k.ID == p.KeyID {
-			return k.RevokedAt == nil, nil
-		}
-	}
-	return false, nil
+	return live, nil
 }
 
 // sweep deletes expired sessions, at most once per sweepEvery per process;
