@@ -2,7 +2,7 @@
 export CGO_ENABLED ?= 0
 GO ?= go
 
-.PHONY: screenshots run test test-short vet build fuzz compose-check bench bench-smoke
+.PHONY: screenshots run test test-short vet build fuzz compose-check bench bench-smoke workflowcheck record-histories
 
 ## run: start everything (embedded Temporal + Web UI, worker, API, SQLite) in one process
 run:
@@ -16,6 +16,22 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+## workflowcheck: Temporal's determinism checker over every workflow (CI runs it)
+workflowcheck:
+	cd tools && $(GO) build -o ../bin/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck
+	bin/workflowcheck -config workflowcheck.config.yaml ./...
+
+## record-histories: record every workflow path's history into the replay corpus
+# RELEASE is the version being prepared (the folder of an unreleased version
+# may be re-recorded; a released folder never is: docs/operations.md, Upgrading).
+RELEASE ?= v0.2.0
+record-histories:
+	@if [ "$(RELEASE)" = v0.1.0 ] || git rev-parse -q --verify "refs/tags/$(RELEASE)" >/dev/null; then \
+		echo "$(RELEASE) is released: its histories stand for open workflows and are never re-recorded"; exit 2; fi
+	rm -rf workflows/testdata/replay/$(RELEASE)
+	CALLHOOKS_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/replay/$(RELEASE) $(GO) test -count=1 -run TestWorkflowPaths ./e2e/
+	$(GO) test -count=1 -run TestReplayCorpus ./workflows/
 
 ## bench: throughput, latency, memory and baselines on loopback (about 4 minutes; docs/performance.md)
 bench:

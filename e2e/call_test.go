@@ -4,18 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/signing"
-	"github.com/callhooks/callhooks/workflows"
 )
 
 func lifecycleHooks(urls ...string) map[string][]string {
@@ -66,7 +63,6 @@ func TestCallLifecycleReachesReceiversInOrder(t *testing.T) {
 	if n := len(a.got()); n != 3 {
 		t.Fatalf("a repeated event id delivered again: receiver has %d webhooks", n)
 	}
-	recordHistory(t, s, workflows.CallWorkflowID(c.ID, "CAL766970532"))
 }
 
 // A receiver that fails twice and then succeeds gets the same webhook-id
@@ -123,23 +119,4 @@ func TestIngestAnswers503WhenTemporalIsDown(t *testing.T) {
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("with Temporal down: %d %v, want 503", code, out)
 	}
-}
-
-// recordHistory saves a real call workflow history for the replay test when
-// CALLHOOKS_RECORD_HISTORY names a file.
-func recordHistory(t *testing.T, s *stack, wfID string) {
-	path := os.Getenv("CALLHOOKS_RECORD_HISTORY")
-	if path == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.client.GetWorkflow(ctx, wfID, "").Get(ctx, nil); err != nil {
-		t.Fatalf("wait for %s: %v", wfID, err)
-	}
-	iter := s.client.GetWorkflowHistory(ctx, wfID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	if err := writeHistory(iter, path); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded history of %s to %s", wfID, path)
 }

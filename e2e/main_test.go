@@ -22,6 +22,7 @@ import (
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
+	"github.com/callhooks/callhooks/signing"
 	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
 )
@@ -186,11 +187,16 @@ type receiver struct {
 	mu     sync.Mutex
 	reqs   []capture
 	answer func(n int) int
+	// header adds headers to the nth answer (nil: none).
+	header func(n int) http.Header
 }
 
 type capture struct {
 	Header http.Header
 	Body   []byte
+	At     time.Time
+	// Status is what the receiver answered.
+	Status int
 }
 
 // failFirst answers 500 to the first request and 200 to every later one:
@@ -207,12 +213,20 @@ func newReceiver(t *testing.T) *receiver {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		r.reqs = append(r.reqs, capture{Header: req.Header.Clone(), Body: body})
-		n, answer := len(r.reqs), r.answer
+		r.reqs = append(r.reqs, capture{Header: req.Header.Clone(), Body: body, At: time.Now()})
+		n, answer, header := len(r.reqs), r.answer, r.header
 		r.mu.Unlock()
 		code := 200
 		if answer != nil {
 			code = answer(n)
+		}
+		r.mu.Lock()
+		r.reqs[n-1].Status = code
+		r.mu.Unlock()
+		if header != nil {
+			for k, v := range header(n) {
+				w.Header()[k] = v
+			}
 		}
 		w.WriteHeader(code)
 	}))
@@ -224,6 +238,22 @@ func (r *receiver) got() []capture {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]capture(nil), r.reqs...)
+}
+
+// times lists when each request arrived.
+func (r *receiver) times() []time.Time {
+	var out []time.Time
+	for _, c := range r.got() {
+		out = append(out, c.At)
+	}
+	return out
+}
+
+// waitID waits for the first request and returns its webhook-id.
+func (r *receiver) waitID(t *testing.T) string {
+	t.Helper()
+	waitFor(t, 20*time.Second, "a first webhook", func() bool { return len(r.got()) > 0 })
+	return r.got()[0].Header.Get(signing.HeaderWebhookID)
 }
 
 // waitFor polls until cond holds or the deadline passes.

@@ -213,6 +213,8 @@ func (r *callRun) flushDue(ctx workflow.Context) {
 		m := r.mods
 		r.mods = nil
 		changes := make([]string, 0, len(m.Changed))
+		// Map order does not matter: the keys are sorted below.
+		//workflowcheck:ignore
 		for k := range m.Changed {
 			changes = append(changes, k)
 		}
@@ -225,6 +227,8 @@ func (r *callRun) flushDue(ctx workflow.Context) {
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
+	// Map order does not matter: the keys are sorted below.
+	//workflowcheck:ignore
 	for k := range m {
 		keys = append(keys, k)
 	}

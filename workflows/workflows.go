@@ -25,6 +25,16 @@ const SignalEvent = "event"
 // QueryState returns a call workflow's current state.
 const QueryState = "state"
 
+// Change ids of workflow.GetVersion patches. Each names one change to
+// workflow code that histories recorded before it must not see; never
+// rename, reuse or remove one while a release without it may still have
+// open workflows (docs/operations.md, "Upgrading").
+const (
+	// changeStreamContinueAsNew (v0.2.0): streams bound their seen ids and
+	// continue as new after MaxEmissionsPerRun emissions.
+	changeStreamContinueAsNew = "stream-continue-as-new"
+)
+
 // Custom search attributes, registered on the namespace, that let the
 // Temporal UI filter deliveries.
 const (
