@@ -92,7 +92,9 @@ func corpusPaths() []corpusPath {
 		{name: "call_outbound", run: pathOutbound},
 		{name: "delivery_retried", run: pathDeliveryRetried},
 		{name: "delivery_gives_up", tune: giveUpFast, run: pathDeliveryGivesUp},
-		{name: "delivery_retry_after", tune: func(c *workflows.CallConfig) { c.Delivery.Schedule = []time.Duration{300 * time.Millisecond, 5 * time.Second} }, run: pathRetryAfter},
+		{name: "delivery_retry_after", tune: func(c *workflows.CallConfig) {
+			c.Delivery.Schedule = []time.Duration{300 * time.Millisecond, 5 * time.Second}
+		}, run: pathRetryAfter},
 		{name: "delivery_manual_retry", tune: giveUpFast, run: pathManualRetry},
 		{name: "stream_text_thread", run: pathTextThread, open: 1},
 		{name: "stream_form", run: pathForm, open: 1},
