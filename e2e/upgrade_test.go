@@ -257,7 +257,7 @@ func buildRelease(t *testing.T, tag, commit string) string {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	build := exec.Command(goTool(), "build", "-trimpath", "-o", bin+".tmp", "./cmd/callhooks")
+	build := exec.Command(goTool(), "build", "-o", bin+".tmp", "./cmd/callhooks")
 	build.Dir = src
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
 	if out, err := build.CombinedOutput(); err != nil {

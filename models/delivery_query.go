@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // DefaultDeliveryLimit is the page size when a DeliveryFilter names none.
@@ -82,43 +85,53 @@ func (s *Store) FindDelivery(ctx context.Context, companyID int64, id string) (D
 	return d, nil
 }
 
-// ReopenDelivery marks a delivery pending again, and no longer completed,
-// before a retry. It changes nothing and reports false when the delivery's
-// status is no longer from, so two racing retries cannot both start.
-func (s *Store) ReopenDelivery(ctx context.Context, companyID int64, id string, from DeliveryStatus) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Delivery{}).
-		Where("id = ? AND company_id = ? AND status = ?", id, companyID, from).
-		Updates(map[string]any{"status": DeliveryPending, "completed_at": nil})
-	if res.Error != nil {
-		return false, fmt.Errorf("reopen delivery %q: %w", id, res.Error)
-	}
-	return res.RowsAffected == 1, nil
+// OpenedDelivery is where a delivery stands as its delivery workflow
+// starts trying it.
+type OpenedDelivery struct {
+	// NextAttempt is the number the next attempt is logged under.
+	NextAttempt int
+	// Reopened reports that the delivery had finished (failed or
+	// succeeded) and was made pending again: a retry by hand.
+	Reopened bool
+	// FirstAttemptAt is when the delivery was first tried (zero: never).
+	FirstAttemptAt time.Time
 }
 
-// UndoReopen puts back the status and completion time prev had, for a retry
-// that could not start. A delivery that has made an attempt since (or is
-// no longer pending) is left alone: its newer state wins.
-func (s *Store) UndoReopen(ctx context.Context, prev Delivery) error {
-	res := s.db.WithContext(ctx).Model(&Delivery{}).
-		Where("id = ? AND company_id = ? AND status = ? AND attempts = ?", prev.ID, prev.CompanyID, DeliveryPending, prev.Attempts).
-		Updates(map[string]any{"status": prev.Status, "completed_at": prev.CompletedAt})
-	if res.Error != nil {
-		return fmt.Errorf("undo reopen of delivery %q: %w", prev.ID, res.Error)
-	}
-	return nil
-}
-
-// LastAttemptNumber is the highest attempt number logged for a delivery of
-// the company (0 when none). It can exceed Delivery.Attempts: a run reset
-// from the Temporal UI rewrites the count with its own, older numbers.
-func (s *Store) LastAttemptNumber(ctx context.Context, companyID int64, id string) (int, error) {
-	var n int
-	err := s.db.WithContext(ctx).Model(&Attempt{}).
-		Joins("JOIN deliveries ON deliveries.id = attempts.delivery_id").
-		Where("deliveries.id = ? AND deliveries.company_id = ?", id, companyID).
-		Select("COALESCE(MAX(attempts.number), 0)").Scan(&n).Error
+// OpenDelivery makes a finished delivery pending again and reports its
+// next attempt number, in one transaction; ErrNotFound when there is no
+// such delivery. A pending one is left as it is.
+func (s *Store) OpenDelivery(ctx context.Context, companyID int64, id string) (OpenedDelivery, error) {
+	var out OpenedDelivery
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var d Delivery
+		if err := tx.Select("id", "status").Where("id = ? AND company_id = ?", id, companyID).Take(&d).Error; err != nil {
+			return notFound(err)
+		}
+		if d.Status == DeliveryFailed || d.Status == DeliverySucceeded {
+			res := tx.Model(&Delivery{}).Where("id = ? AND status = ?", id, d.Status).
+				Updates(map[string]any{"status": DeliveryPending, "completed_at": nil})
+			if res.Error != nil {
+				return fmt.Errorf("reopen: %w", res.Error)
+			}
+			out.Reopened = res.RowsAffected == 1
+		}
+		var last int
+		if err := tx.Model(&Attempt{}).Where("delivery_id = ?", id).Select("COALESCE(MAX(number), 0)").Scan(&last).Error; err != nil {
+			return fmt.Errorf("last attempt: %w", err)
+		}
+		out.NextAttempt = last + 1
+		var first Attempt
+		err := tx.Select("attempted_at").Where("delivery_id = ?", id).Order("number").Take(&first).Error
+		switch {
+		case err == nil:
+			out.FirstAttemptAt = first.AttemptedAt.UTC()
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return fmt.Errorf("first attempt: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("last attempt of delivery %q: %w", id, err)
+		return OpenedDelivery{}, fmt.Errorf("open delivery %q: %w", id, err)
 	}
-	return n, nil
+	return out, nil
 }

@@ -118,7 +118,10 @@ func TestListDeliveriesFiltersAndPages(t *testing.T) {
 	})
 }
 
-func TestReopenAndUndo(t *testing.T) {
+// OpenDelivery, which every delivery workflow run starts with, reopens a
+// finished delivery once, numbers the next attempt after every logged one
+// (a reset run's included) and keeps companies apart.
+func TestOpenDelivery(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		d := models.Delivery{ID: "msg_r", CompanyID: 7, Event: models.EventPostCall, URL: "https://h.example.com", Body: `{"a":1}`,
@@ -127,62 +130,30 @@ func TestReopenAndUndo(t *testing.T) {
 		if _, err := s.FindDelivery(ctx, 8, "msg_r"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("another company finds the delivery: %v", err)
 		}
-		if n, err := s.LastAttemptNumber(ctx, 7, "msg_r"); n != 3 || err != nil {
-			t.Fatalf("LastAttemptNumber = %d, %v; want 3", n, err)
-		}
-		if n, err := s.LastAttemptNumber(ctx, 8, "msg_r"); n != 0 || err != nil {
-			t.Fatalf("another company's LastAttemptNumber = %d, %v; want 0", n, err)
+		if _, err := s.OpenDelivery(ctx, 8, "msg_r"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("another company opened the delivery: %v", err)
 		}
 		// A reset run (another run id) re-sending attempt 2 is logged as attempt 4.
 		again := models.Attempt{Number: 2, RunID: "reset-run", AttemptedAt: time.Now().UTC(), StatusCode: 500, ErrorClass: "http_5xx"}
 		if err := s.RecordAttempt(ctx, d, again, models.DeliveryFailed); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.FindDelivery(ctx, 7, "msg_r"); got.Attempts != 4 {
-			t.Fatalf("after a reset run's attempt the count is %d, want 4", got.Attempts)
+		if got, _ := s.FindDelivery(ctx, 7, "msg_r"); got.Attempts != 4 || got.CompletedAt == nil {
+			t.Fatalf("after a reset run's attempt: %d attempts, completed %v; want 4, completed", got.Attempts, got.CompletedAt)
 		}
-		if n, _ := s.LastAttemptNumber(ctx, 7, "msg_r"); n != 4 {
-			t.Fatalf("LastAttemptNumber after a reset = %d, want 4", n)
-		}
-		prev, err := s.FindDelivery(ctx, 7, "msg_r")
-		if err != nil || prev.Body != `{"a":1}` || prev.CompletedAt == nil || prev.Attempts != 4 {
-			t.Fatalf("FindDelivery = %+v, %v", prev, err)
-		}
-		if ok, err := s.ReopenDelivery(ctx, 8, "msg_r", models.DeliveryFailed); ok || err != nil {
-			t.Fatalf("another company reopened the delivery: %v %v", ok, err)
-		}
-		if ok, err := s.ReopenDelivery(ctx, 7, "msg_r", models.DeliveryFailed); !ok || err != nil {
-			t.Fatalf("reopen: %v %v", ok, err)
+		o, err := s.OpenDelivery(ctx, 7, "msg_r")
+		if err != nil || !o.Reopened || o.NextAttempt != 5 || o.FirstAttemptAt.IsZero() {
+			t.Fatalf("OpenDelivery = %+v, %v; want reopened, next attempt 5, a first attempt time", o, err)
 		}
 		got, _ := s.FindDelivery(ctx, 7, "msg_r")
-		if got.Status != models.DeliveryPending || got.CompletedAt != nil {
-			t.Fatalf("after reopen: status %s completed_at %v", got.Status, got.CompletedAt)
+		if got.Status != models.DeliveryPending || got.CompletedAt != nil || got.Body != `{"a":1}` {
+			t.Fatalf("after open: status %s completed_at %v body %q", got.Status, got.CompletedAt, got.Body)
 		}
-		if ok, _ := s.ReopenDelivery(ctx, 7, "msg_r", models.DeliveryFailed); ok {
-			t.Fatal("a second retry reopened a delivery that is already pending")
+		if o, err := s.OpenDelivery(ctx, 7, "msg_r"); err != nil || o.Reopened || o.NextAttempt != 5 {
+			t.Fatalf("opening a pending delivery again = %+v, %v; want not reopened, next 5", o, err)
 		}
-		if err := s.UndoReopen(ctx, prev); err != nil {
-			t.Fatal(err)
-		}
-		got, _ = s.FindDelivery(ctx, 7, "msg_r")
-		if got.Status != models.DeliveryFailed || got.CompletedAt == nil || !got.CompletedAt.Equal(*prev.CompletedAt) {
-			t.Fatalf("after undo: %s %v, want failed %v", got.Status, got.CompletedAt, prev.CompletedAt)
-		}
-
-		// An attempt made after the reopen (still pending) wins over an undo.
-		if ok, _ := s.ReopenDelivery(ctx, 7, "msg_r", models.DeliveryFailed); !ok {
-			t.Fatal("reopen again")
-		}
-		a := models.Attempt{Number: 5, RunID: "retry-run", AttemptedAt: time.Now().UTC(), StatusCode: 503, ErrorClass: "http_5xx"}
-		if err := s.RecordAttempt(ctx, d, a, models.DeliveryPending); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.UndoReopen(ctx, prev); err != nil {
-			t.Fatal(err)
-		}
-		got, _ = s.FindDelivery(ctx, 7, "msg_r")
-		if got.Status != models.DeliveryPending || got.Attempts != 5 {
-			t.Fatalf("undo overwrote a newer attempt: %s after %d attempts", got.Status, got.Attempts)
+		if _, err := s.OpenDelivery(ctx, 7, "msg_none"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a missing delivery: %v, want ErrNotFound", err)
 		}
 	})
 }

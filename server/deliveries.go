@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
@@ -208,8 +207,10 @@ func retryable(d models.Delivery, force bool) error {
 	return nil
 }
 
-// start reopens the delivery and starts a new run of its delivery
-// workflow; a run that cannot start puts the delivery back as it was.
+// start asks the delivery's workflow to send it again now: a workflow
+// waiting between attempts gets SignalRetryNow, otherwise a new run starts
+// (with the signal) and reopens the delivery itself. One Temporal call, so
+// there is nothing to undo when it fails.
 func (h deliveryHandlers) start(ctx context.Context, company models.Company, d models.Delivery) (client.WorkflowRun, error) {
 	sub, err := h.endpointOn(ctx, d)
 	if err != nil {
@@ -218,34 +219,11 @@ func (h deliveryHandlers) start(ctx context.Context, company models.Company, d m
 	if h.temporal == nil {
 		return nil, noTemporal()
 	}
-	last, err := h.store.LastAttemptNumber(ctx, d.CompanyID, d.ID)
+	run, err := h.execute(ctx, d, retryWindow(company, sub))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("start %s: %w: %w", workflows.DeliveryWorkflowID(d.ID), errTemporalDown, err)
 	}
-	ok, err := h.store.ReopenDelivery(ctx, d.CompanyID, d.ID, d.Status)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, newAPIError(http.StatusConflict, "retry_in_progress",
-			"delivery %s changed while this retry was starting (another retry?); GET it and try again", d.ID)
-	}
-	run, err := h.execute(ctx, d, max(d.Attempts, last)+1, retryWindow(company, sub))
-	if err == nil {
-		return run, nil
-	}
-	// The caller's context may be gone; the undo must still happen.
-	undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if uerr := h.store.UndoReopen(undoCtx, d); uerr != nil {
-		h.log.Error("undo reopen of delivery", "delivery_id", d.ID, "error", uerr)
-	}
-	var running *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &running) {
-		return nil, newAPIError(http.StatusConflict, "retry_in_progress",
-			"delivery %s is being retried already (workflow %s is running); wait for it to finish", d.ID, workflows.DeliveryWorkflowID(d.ID))
-	}
-	return nil, fmt.Errorf("start %s: %w: %w", workflows.DeliveryWorkflowID(d.ID), errTemporalDown, err)
+	return run, nil
 }
 
 // endpointOn refuses a retry to a subscription that was deleted or
@@ -277,9 +255,10 @@ func retryWindow(company models.Company, sub models.Subscription) time.Duration 
 	return time.Duration(company.RetryWindowSeconds) * time.Second
 }
 
-// execute starts the delivery workflow with its first attempt numbered
-// next, after the last logged one, so the attempt log stays unique.
-func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next int, window time.Duration) (client.WorkflowRun, error) {
+// execute signals or starts the delivery workflow. The input names the
+// delivery, not its body: the workflow loads the body and numbers its
+// attempts from the delivery's row.
+func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, window time.Duration) (client.WorkflowRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	cfg := h.calls.Delivery
@@ -288,24 +267,21 @@ func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, next i
 	}
 	in := workflows.DeliveryInput{
 		Deliver: activities.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
-			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, Body: d.Body, WorkflowID: d.WorkflowID},
-		Config:         cfg,
-		StartAttempt:   next,
-		FirstAttemptAt: time.Now().UTC(),
-		Immediate:      true,
+			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, WorkflowID: d.WorkflowID},
+		Config:    cfg,
+		Immediate: true,
 	}
 	opts := client.StartWorkflowOptions{
-		ID:                                       workflows.DeliveryWorkflowID(d.ID),
-		TaskQueue:                                h.taskQueue,
-		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy:                 enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:                            fmt.Sprintf("%s -> %s (retry from attempt %d)", d.Event, activities.EndpointHost(d.URL), next),
+		ID:                       workflows.DeliveryWorkflowID(d.ID),
+		TaskQueue:                h.taskQueue,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("%s -> %s (retried)", d.Event, activities.EndpointHost(d.URL)),
 	}
 	if cfg.SearchAttributes {
 		opts.TypedSearchAttributes = workflows.DeliverySearchAttributes(in.Deliver)
 	}
-	return h.temporal.ExecuteWorkflow(ctx, opts, workflows.DeliveryWorkflow, in)
+	return h.temporal.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalRetryNow, nil, opts, workflows.DeliveryWorkflow, in)
 }
 
 // startError logs what the client is not told and shapes the answer.

@@ -201,9 +201,9 @@ func (r bulkRetryRequest) toFilter() (models.DeliveryFilter, error) {
 	switch {
 	case f.Status == models.DeliverySucceeded && !r.Force:
 		return f, invalidInput("force_required", "force", `succeeded deliveries are sent again only with "force": true`)
-	case f.Status != models.DeliveryFailed && f.Status != models.DeliverySucceeded:
+	case f.Status != models.DeliveryFailed && f.Status != models.DeliverySucceeded && f.Status != models.DeliveryPending:
 		return f, invalidInput("invalid_field", "status",
-			"status must be failed (the default) or succeeded; got %q (pending ones are being retried already, skipped ones have nothing to send)", r.Status)
+			"status must be failed (the default), pending (send the next attempt now) or succeeded; got %q (skipped ones have nothing to send)", r.Status)
 	}
 	if f.Event != "" && !f.Event.Valid() {
 		return f, unknownEvent("event", r.Event)

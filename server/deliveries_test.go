@@ -376,7 +376,6 @@ func TestBulkRetryDryRunAndRefusals(t *testing.T) {
 		says   string
 	}{
 		{map[string]any{"status": "succeeded"}, 422, "force_required", "force"},
-		{map[string]any{"status": "pending"}, 422, "invalid_field", "status"},
 		{map[string]any{"status": "skipped", "force": true}, 422, "invalid_field", "status"},
 		{map[string]any{"event": "post_kall"}, 422, "unknown_event", "post_kall"},
 		{map[string]any{"limit": 1001}, 422, "invalid_field", "1000"},

@@ -42,8 +42,113 @@ const ErrTypeDeliveryFailed = "DeliveryFailed"
 // DeliveryWorkflow keeps trying one webhook on the retry schedule until the
 // receiver answers 2xx, refuses for good, or the retry window is used up. A
 // delivery that gives up fails this workflow, so it is visible and can be
-// reset (retried) from the Temporal UI or CLI.
+// retried: from the API (a new run), or reset in the Temporal UI; both
+// reopen the delivery here. SignalRetryNow sends the next attempt at once.
 func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
+	if workflow.GetVersion(ctx, changeDeliveryByReference, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return deliveryV010(ctx, in)
+	}
+	cfg := in.Config.withDefaults()
+	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
+	var a *activities.Activities
+	var open activities.OpenDeliveryResult
+	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.OpenDelivery,
+		activities.OpenDeliveryInput{CompanyID: in.Deliver.CompanyID, DeliveryID: in.Deliver.DeliveryID}).Get(ctx, &open)
+	if err != nil {
+		return DeliveryResult{}, fmt.Errorf("open delivery: %w", err)
+	}
+	attempt := open.NextAttempt
+	if !open.Found {
+		if in.Deliver.Body == "" {
+			return DeliveryResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("delivery %s is not recorded (deleted by retention?); nothing to send", in.Deliver.DeliveryID),
+				activities.ErrTypeDeliveryMissing, nil)
+		}
+		attempt = max(in.StartAttempt, 1) // a v0.1.0 first attempt that could not record
+	}
+	// A reopened delivery (a retry by hand, a reset) starts a new series now;
+	// otherwise this run continues the series the first attempt opened.
+	start, series, immediate := in.FirstAttemptAt, 1, open.Reopened || in.Immediate
+	if start.IsZero() {
+		start = open.FirstAttemptAt
+	}
+	if immediate || start.IsZero() {
+		start, series = workflow.Now(ctx), attempt
+	}
+	drain(retryNow)
+	last := in.Last
+	actx := retryAttemptOptions(ctx, cfg)
+	rctx := dbActivityOptions(ctx)
+	setStatus(ctx, cfg, "retrying")
+	for ; ; attempt++ {
+		if attempt > series {
+			if err := waitOrRetryNow(ctx, retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last), retryNow); err != nil {
+				return DeliveryResult{}, err
+			}
+		}
+		elapsed := workflow.Now(ctx).Sub(start)
+		next := retryDelay(cfg, attempt-series+2, in.Deliver.DeliveryID, activities.DeliverResult{})
+		di := in.Deliver
+		di.Attempt = attempt
+		di.Final = elapsed+next > cfg.RetryWindow
+		var sent activities.SendResult
+		if err := workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.SendAttempt, di).Get(ctx, &sent); err != nil {
+			return DeliveryResult{Attempts: attempt}, fmt.Errorf("send attempt %d: %w", attempt, err)
+		}
+		var res activities.DeliverResult
+		rec := activities.RecordInput{Delivery: di, Sent: sent, Final: di.Final}
+		if err := workflow.ExecuteActivity(rctx, a.RecordAttempt, rec).Get(ctx, &res); err != nil {
+			return DeliveryResult{Attempts: attempt}, fmt.Errorf("record attempt %d: %w", attempt, err)
+		}
+		last = res
+		if out, done, err := finished(ctx, cfg, di, res); done {
+			return out, err
+		}
+	}
+}
+
+// finished reports whether an attempt ended the delivery, and how.
+func finished(ctx workflow.Context, cfg DeliveryConfig, di activities.DeliverInput, res activities.DeliverResult) (DeliveryResult, bool, error) {
+	switch {
+	case res.Outcome == activities.OutcomeSucceeded:
+		setStatus(ctx, cfg, "succeeded")
+		return DeliveryResult{Attempts: di.Attempt, StatusCode: res.StatusCode}, true, nil
+	case res.Outcome == activities.OutcomeFinal || di.Final:
+		setStatus(ctx, cfg, "failed")
+		return DeliveryResult{Attempts: di.Attempt, StatusCode: res.StatusCode}, true, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("delivery %s to %s gave up after %d attempts: last %s%s", di.DeliveryID, di.URL, di.Attempt, describe(res), excerptNote(res)),
+			ErrTypeDeliveryFailed, nil, res)
+	}
+	return DeliveryResult{}, false, nil
+}
+
+// waitOrRetryNow waits d, or less when SignalRetryNow arrives.
+func waitOrRetryNow(ctx workflow.Context, d time.Duration, retryNow workflow.ReceiveChannel) error {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	var err error
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(workflow.NewTimer(tctx, d), func(f workflow.Future) { err = f.Get(ctx, nil) })
+	sel.AddReceive(retryNow, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		workflow.GetLogger(ctx).Info("retry now: sending the next attempt at once")
+	})
+	sel.Select(ctx)
+	drain(retryNow)
+	return err
+}
+
+// drain takes every pending signal off c: several Retry clicks while an
+// attempt is under way ask for one attempt, not several.
+func drain(c workflow.ReceiveChannel) {
+	for c.ReceiveAsync(nil) {
+	}
+}
+
+// deliveryV010 is v0.1.0's delivery workflow, kept for the deliveries it
+// started: the input carries the body and the attempt numbers, and one
+// activity sends and records each attempt.
+func deliveryV010(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	cfg := in.Config.withDefaults()
 	start := in.FirstAttemptAt
 	if start.IsZero() {
@@ -59,13 +164,13 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	if in.Immediate {
 		series = attempt
 	}
+	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
 	actx := retryAttemptOptions(ctx, cfg)
 	setStatus(ctx, cfg, "retrying")
 	var a *activities.Activities
 	for ; ; attempt++ {
 		if attempt > series {
-			wait := retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last)
-			if err := workflow.Sleep(ctx, wait); err != nil {
+			if err := waitOrRetryNow(ctx, retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last), retryNow); err != nil {
 				return DeliveryResult{}, err
 			}
 		}
@@ -80,15 +185,8 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("deliver attempt %d: %w", attempt, err)
 		}
 		last = res
-		switch {
-		case res.Outcome == activities.OutcomeSucceeded:
-			setStatus(ctx, cfg, "succeeded")
-			return DeliveryResult{Attempts: attempt, StatusCode: res.StatusCode}, nil
-		case res.Outcome == activities.OutcomeFinal || di.Final:
-			setStatus(ctx, cfg, "failed")
-			return DeliveryResult{Attempts: attempt, StatusCode: res.StatusCode}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("delivery %s to %s gave up after %d attempts: last %s%s", di.DeliveryID, di.URL, attempt, describe(res), excerptNote(res)),
-				ErrTypeDeliveryFailed, nil, res)
+		if out, done, err := finished(ctx, cfg, di, res); done {
+			return out, err
 		}
 	}
 }

@@ -63,16 +63,76 @@ func (d *dispatcher) run(ctx workflow.Context, q *endpointQueue) {
 	}
 }
 
-// deliver makes the first attempt inline (a local activity: the cheapest
+// deliver makes the first attempt inline (local activities: the cheapest
 // path when the receiver is healthy) and hands a failing delivery to its
 // own DeliveryWorkflow, waiting for it so later webhooks stay in order.
 func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
-	log := workflow.GetLogger(ctx)
-	job := dj.In
+	if workflow.GetVersion(ctx, changeSendThenRecord, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		d.deliverV010(ctx, dj)
+		return
+	}
+	job, cfg := dj.In, d.jobConfig(dj)
+	job.Attempt = 1
+	first := workflow.Now(ctx)
+	var a *activities.Activities
+	lctx := firstAttemptOptions(ctx, d.cfg)
+	o := workflow.GetLocalActivityOptions(lctx)
+	o.Summary = attemptSummary(job)
+	var sent activities.SendResult
+	if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(lctx, o), a.SendAttempt, job).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Warn("first attempt stopped", "delivery_id", job.DeliveryID, "error", err)
+		return // cancelled: the workflow is closing
+	}
+	var res activities.DeliverResult
+	rec := activities.RecordInput{Delivery: job, Sent: sent}
+	if err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordAttempt, rec).Get(ctx, &res); err != nil {
+		workflow.GetLogger(ctx).Warn("record first attempt stopped", "delivery_id", job.DeliveryID, "error", err)
+		return
+	}
+	if res.Outcome != activities.OutcomeRetry {
+		return
+	}
+	// The row holds the body now: the retry workflow loads it from there.
+	job.Body = ""
+	d.runDeliveryWorkflow(ctx, DeliveryInput{Deliver: job, Config: cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res})
+}
+
+// jobConfig is the delivery timing of one job: the endpoint's own retry
+// window, when it has one.
+func (d *dispatcher) jobConfig(dj deliveryJob) DeliveryConfig {
 	cfg := d.cfg
 	if dj.RetryWindow > 0 {
 		cfg.RetryWindow = dj.RetryWindow
 	}
+	return cfg
+}
+
+// runDeliveryWorkflow runs a delivery's retry workflow as a child that
+// outlives this workflow if it must, and waits for it.
+func (d *dispatcher) runDeliveryWorkflow(ctx workflow.Context, in DeliveryInput) {
+	job := in.Deliver
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:         string(job.Event) + " -> " + activities.EndpointHost(job.URL),
+	})
+	if d.cfg.SearchAttributes {
+		co := workflow.GetChildWorkflowOptions(cctx)
+		co.TypedSearchAttributes = DeliverySearchAttributes(job)
+		cctx = workflow.WithChildOptions(cctx, co)
+	}
+	var out DeliveryResult
+	if err := workflow.ExecuteChildWorkflow(cctx, DeliveryWorkflow, in).Get(ctx, &out); err != nil {
+		workflow.GetLogger(ctx).Warn("delivery failed", "delivery_id", job.DeliveryID, "error", err)
+	}
+}
+
+// deliverV010 is v0.1.0's first attempt, kept for the calls it opened:
+// one activity that sends and records.
+func (d *dispatcher) deliverV010(ctx workflow.Context, dj deliveryJob) {
+	log := workflow.GetLogger(ctx)
+	job, cfg := dj.In, d.jobConfig(dj)
 	var a *activities.Activities
 	job.Attempt = 1
 	first := workflow.Now(ctx)
@@ -88,25 +148,11 @@ func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 	if err != nil {
 		log.Warn("first attempt could not run; handing to the delivery workflow", "delivery_id", job.DeliveryID, "error", err)
 	}
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
-		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:         string(job.Event) + " -> " + activities.EndpointHost(job.URL),
-	})
-	if d.cfg.SearchAttributes {
-		co := workflow.GetChildWorkflowOptions(cctx)
-		co.TypedSearchAttributes = DeliverySearchAttributes(job)
-		cctx = workflow.WithChildOptions(cctx, co)
-	}
 	in := DeliveryInput{Deliver: job, Config: cfg, StartAttempt: 2, FirstAttemptAt: first, Last: res}
 	if err != nil {
 		in.StartAttempt = 1
 	}
-	var out DeliveryResult
-	if err := workflow.ExecuteChildWorkflow(cctx, DeliveryWorkflow, in).Get(ctx, &out); err != nil {
-		log.Warn("delivery failed", "delivery_id", job.DeliveryID, "error", err)
-	}
+	d.runDeliveryWorkflow(ctx, in)
 }
 
 // DeliverySearchAttributes tags a delivery workflow so the Temporal UI can

@@ -33,7 +33,19 @@ const (
 	// changeStreamContinueAsNew (v0.2.0): streams bound their seen ids and
 	// continue as new after MaxEmissionsPerRun emissions.
 	changeStreamContinueAsNew = "stream-continue-as-new"
+	// changeSendThenRecord (v0.2.0): the first attempt is two local
+	// activities, SendAttempt then RecordAttempt, both retried without
+	// limit, and the delivery workflow it hands over to gets no body.
+	changeSendThenRecord = "send-then-record"
+	// changeDeliveryByReference (v0.2.0): the delivery workflow opens its
+	// own row (reopening a finished one), loads the body from it, and sends
+	// and records each attempt as two activities.
+	changeDeliveryByReference = "delivery-by-reference"
 )
+
+// SignalRetryNow asks a delivery workflow waiting between attempts to send
+// the next attempt at once (the API's and the Deliveries page's Retry).
+const SignalRetryNow = "retry-now"
 
 // Custom search attributes, registered on the namespace, that let the
 // Temporal UI filter deliveries.

@@ -47,8 +47,8 @@
   function row(d) {
     const actions = el("div", { class: "row-actions" },
       el("button", { type: "button", "data-action": "detail", "data-id": d.id, "aria-label": "Details of delivery " + d.id, text: "Details" }),
-      d.status === "failed" ? el("button", { type: "button", class: "button-primary", "data-action": "retry", "data-id": d.id,
-        "aria-label": "Retry delivery " + d.id, text: "Retry" }) : null);
+      retryable(d) ? el("button", { type: "button", class: "button-primary", "data-action": "retry", "data-id": d.id,
+        "aria-label": retryLabel(d) + " delivery " + d.id, text: retryLabel(d) }) : null);
     const links = el("span", { class: "links" },
       temporalLink(d.workflow_id, "Call workflow"),
       d.temporal_workflow_id ? temporalLink(d.temporal_workflow_id, "Retry workflow") : null);
@@ -113,6 +113,11 @@
     if (button.dataset.action === "retry") busy(button, () => retry(button.dataset.id));
   });
 
+  // A failed delivery is retried; a pending one, waiting between attempts,
+  // gets its next attempt now.
+  function retryable(d) { return d.status === "failed" || d.status === "pending"; }
+  function retryLabel(d) { return d.status === "pending" ? "Retry now" : "Retry"; }
+
   async function retry(id) {
     const r = await api("POST", base + "/" + encodeURIComponent(id) + "/retry");
     if (!r.ok) {
@@ -154,7 +159,7 @@
       const opener = body.querySelector('button[data-action="detail"][data-id="' + CSS.escape(id) + '"]');
       if (opener) opener.focus();
     });
-    const retryButton = d.status === "failed" ? el("button", { type: "button", class: "button-primary", text: "Retry" }) : null;
+    const retryButton = retryable(d) ? el("button", { type: "button", class: "button-primary", text: retryLabel(d) }) : null;
     if (retryButton) retryButton.addEventListener("click", () => busy(retryButton, () => retry(id)));
     const facts = el("dl", {},
       el("dt", { text: "webhook-id" }), el("dd", {}, el("code", { text: d.id })),

@@ -1,0 +1,150 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// Sending and recording an attempt are two activities (since v0.2.0), so
+// that an answered POST is never sent again because its record could not
+// be written: the workflow retries RecordAttempt, not SendAttempt.
+
+// SendResult is what one HTTP attempt got, carried to RecordAttempt.
+type SendResult struct {
+	DeliverResult
+	// Excerpt is what is stored of the receiver's answer (at most
+	// ExcerptBytes).
+	Excerpt string
+	// SentAt is when the request went out; the signature carries it.
+	SentAt time.Time
+}
+
+// SendAttempt makes one signed HTTP attempt and records nothing. In.Body
+// empty means the body is loaded from the delivery's row, so retries keep
+// webhook bodies out of workflow histories. Errors are internal (database
+// down) and retried by Temporal without limit: no POST was made.
+func (a *Activities) SendAttempt(ctx context.Context, in DeliverInput) (SendResult, error) {
+	company, err := a.company(ctx, in.CompanyID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return SendResult{DeliverResult: DeliverResult{Outcome: OutcomeFinal, ErrorClass: "company_deleted"}, SentAt: a.now()}, nil
+	case err != nil:
+		return SendResult{}, fmt.Errorf("load company %d: %w", in.CompanyID, err)
+	}
+	if in.Body == "" {
+		d, err := a.Store.FindDelivery(ctx, in.CompanyID, in.DeliveryID)
+		if err != nil {
+			return SendResult{}, fmt.Errorf("load body of delivery %s: %w", in.DeliveryID, err)
+		}
+		in.Body = d.Body
+	}
+	if in.Attempt > 1 && in.SubscriptionID != "" {
+		// A retry to an endpoint that was switched off (410, failing too
+		// long, or by its owner) stops here; the delivery stays retryable.
+		on, err := a.Store.SubscriptionActive(ctx, in.SubscriptionID)
+		if err != nil {
+			return SendResult{}, fmt.Errorf("check subscription: %w", err)
+		}
+		if !on {
+			return SendResult{DeliverResult: DeliverResult{Outcome: OutcomeFinal, ErrorClass: "subscription_disabled"}, SentAt: a.now()}, nil
+		}
+	}
+	release, err := a.Limits.acquire(ctx, in)
+	if err != nil {
+		return SendResult{}, err
+	}
+	end := a.attemptStarted()
+	sentAt := a.now()
+	res, excerpt := a.post(ctx, company, in, sentAt)
+	release()
+	end(in.Event, res)
+	if res.Outcome != OutcomeSucceeded {
+		res.BodyExcerpt = truncate(excerpt, 256)
+	}
+	return SendResult{DeliverResult: res, Excerpt: excerpt, SentAt: sentAt}, nil
+}
+
+// RecordInput is an attempt to record: the delivery (with its body on the
+// first attempt, which creates the row), what the attempt got, and
+// whether it was the last the schedule allows.
+type RecordInput struct {
+	Delivery DeliverInput
+	Sent     SendResult
+	Final    bool
+}
+
+// RecordAttempt stores an attempt, the delivery's new status and the
+// endpoint's health in one transaction. It is idempotent (an activity
+// retry writes nothing twice), so the workflow retries it until the
+// database takes it.
+func (a *Activities) RecordAttempt(ctx context.Context, in RecordInput) (DeliverResult, error) {
+	res := in.Sent.DeliverResult
+	status := models.DeliveryPending
+	switch {
+	case res.Outcome == OutcomeSucceeded:
+		status = models.DeliverySucceeded
+	case res.Outcome == OutcomeFinal || in.Final:
+		status = models.DeliveryFailed
+	}
+	outcome := models.EndpointOutcome{SubscriptionID: in.Delivery.SubscriptionID, Success: res.Outcome == OutcomeSucceeded,
+		Gone: res.StatusCode == http.StatusGone, At: in.Sent.SentAt}
+	if res.ErrorClass == "subscription_disabled" || res.ErrorClass == "company_deleted" {
+		outcome = models.EndpointOutcome{} // no request was made: nothing to learn about the endpoint
+	}
+	policy := a.Health
+	if policy.DisableAfter == 0 {
+		policy = models.DefaultHealthPolicy()
+	}
+	d, at := attemptRows(in.Delivery, res, in.Sent.Excerpt, in.Sent.SentAt)
+	at.RunID = runIDOf(ctx)
+	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
+	if err != nil {
+		return DeliverResult{}, fmt.Errorf("record attempt %d of %s: %w", in.Delivery.Attempt, in.Delivery.DeliveryID, err)
+	}
+	res.Disabled = disabled
+	a.deliveryRecorded(in.Delivery.Event, status)
+	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.Delivery.DeliveryID,
+			"attempt", in.Delivery.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(in.Sent.Excerpt, 200))
+	}
+	return res, nil
+}
+
+// OpenDeliveryInput names the delivery a delivery workflow is about to try.
+type OpenDeliveryInput struct {
+	CompanyID  int64
+	DeliveryID string
+}
+
+// ErrTypeDeliveryMissing marks a delivery workflow whose delivery has no
+// row (deleted by retention, or never recorded): nothing to send.
+const ErrTypeDeliveryMissing = "DeliveryMissing"
+
+// OpenDeliveryResult is where the delivery stands; Found is false when
+// it has no row (never recorded, or deleted by retention).
+type OpenDeliveryResult struct {
+	models.OpenedDelivery
+	Found bool
+}
+
+// OpenDelivery readies a delivery for its delivery workflow: a finished
+// one is reopened (a retry from the API or a reset in the Temporal UI), and
+// the workflow learns the next attempt number and when the delivery was
+// first tried. Every way of retrying a delivery goes through here.
+func (a *Activities) OpenDelivery(ctx context.Context, in OpenDeliveryInput) (OpenDeliveryResult, error) {
+	o, err := a.Store.OpenDelivery(ctx, in.CompanyID, in.DeliveryID)
+	if errors.Is(err, models.ErrNotFound) {
+		return OpenDeliveryResult{}, nil
+	}
+	if err != nil {
+		return OpenDeliveryResult{}, fmt.Errorf("open delivery %s: %w", in.DeliveryID, err)
+	}
+	return OpenDeliveryResult{OpenedDelivery: o, Found: true}, nil
+}
