@@ -33,6 +33,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
 		{ID: "2026112705_retention_indexes", Migrate: migrateRetentionIndexes, Rollback: rollbackRetentionIndexes},
 		{ID: "2026112706_ui_sessions", Migrate: migrateUISessions, Rollback: rollbackUISessions},
+		{ID: "2026120150_call_sizes", Migrate: migrateCallSizes, Rollback: rollbackCallSizes},
 	}
 }
 
@@ -309,3 +310,19 @@ func (m6UISession) TableName() string { return "ui_sessions" }
 func migrateUISessions(tx *gorm.DB) error { return tx.Migrator().CreateTable(&m6UISession{}) }
 
 func rollbackUISessions(tx *gorm.DB) error { return tx.Migrator().DropTable(&m6UISession{}) }
+
+// Schema as of 2026120150: the ingest-side ledger of each call's merged
+// data size (call_size.go).
+type m50CallSize struct {
+	CompanyID int64  `gorm:"primaryKey;autoIncrement:false"`
+	CallID    string `gorm:"primaryKey"`
+	Fields    string
+	Bytes     int
+	UpdatedAt time.Time
+}
+
+func (m50CallSize) TableName() string { return "call_sizes" }
+
+func migrateCallSizes(tx *gorm.DB) error { return tx.Migrator().CreateTable(&m50CallSize{}) }
+
+func rollbackCallSizes(tx *gorm.DB) error { return tx.Migrator().DropTable("call_sizes") }

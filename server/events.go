@@ -32,6 +32,8 @@ type eventHandlers struct {
 	calls     workflows.CallConfig
 	taskQueue string
 	log       *slog.Logger
+	// maxCallBytes is the budget of a call's merged data (callsize.go).
+	maxCallBytes int
 }
 
 // eventRequest is an ingested event: a stage of a call, or a one-off event.
@@ -61,6 +63,10 @@ func (h eventHandlers) create(c *gin.Context) {
 	}
 	company := companyFrom(c)
 	if err := validateEvent(req, company); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := h.checkCallSize(c.Request.Context(), company, req); err != nil {
 		writeError(c, err)
 		return
 	}

@@ -55,7 +55,8 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.PATCH("/subscriptions/:id", subscriptions.update)
 	companyGroup.DELETE("/subscriptions/:id", subscriptions.delete)
 
-	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
+	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger,
+		maxCallBytes: d.Config.MaxCallBytes}
 	companyGroup.POST("/events", ObserveIngest(d.Metrics), events.create)
 
 	companyGroup.GET("/webhooks", webhooks.get)

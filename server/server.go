@@ -35,6 +35,10 @@ type Config struct {
 	RateLimitPerSecond float64
 	// RateLimitBurst is how many requests a key may send at once.
 	RateLimitBurst int
+	// MaxCallBytes is the budget of one call's merged data (every field's
+	// latest value); an event past it gets 413 call_too_large. Zero means
+	// DefaultMaxCallBytes; it is capped at MaxCallBytesLimit.
+	MaxCallBytes int
 }
 
 func (c Config) withDefaults() Config {
@@ -50,6 +54,10 @@ func (c Config) withDefaults() Config {
 	if c.RateLimitBurst <= 0 {
 		c.RateLimitBurst = DefaultRateLimitBurst
 	}
+	if c.MaxCallBytes <= 0 {
+		c.MaxCallBytes = DefaultMaxCallBytes
+	}
+	c.MaxCallBytes = min(c.MaxCallBytes, MaxCallBytesLimit)
 	return c
 }
 

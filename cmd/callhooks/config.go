@@ -56,7 +56,9 @@ type Config struct {
 	// Retention is how old attempt rows get before `callhooks admin prune` deletes them.
 	Retention time.Duration `env:"CALLHOOKS_RETENTION" envDefault:"720h"`
 
-	MaxBodyBytes      int64         `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
+	MaxBodyBytes int64 `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
+	// MaxCallBytes is the budget of one call's merged data (at most 1.5 MiB).
+	MaxCallBytes      int           `env:"CALLHOOKS_MAX_CALL_BYTES" envDefault:"1048576"`
 	SigningKeyOverlap time.Duration `env:"CALLHOOKS_SIGNING_KEY_OVERLAP" envDefault:"24h"`
 	// EncryptPayloads seals every Temporal payload (webhook bodies in
 	// histories) with a key derived from SecretKeys.

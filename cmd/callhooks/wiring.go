@@ -144,7 +144,7 @@ func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger,
 		// same private-address policy as the store's URL checks.
 		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
 		TemporalUIURL: temporalUI, TemporalNamespace: cfg.TemporalNamespace,
-		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
+		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxCallBytes: cfg.MaxCallBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
 			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst},
 	})
 }
