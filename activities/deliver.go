@@ -128,11 +128,14 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	res.Disabled = disabled
 	a.deliveryRecorded(in.Event, status)
 	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
-		// cause (the transport error) may name the resolved address: it
-		// goes to the worker's log, never to the tenant.
-		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.DeliveryID,
-			"attempt", in.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass,
-			"body_excerpt", models.CutText(ans.excerpt, 200), "cause", ans.cause)
+		kv := []any{"delivery_id", in.DeliveryID, "attempt", in.Attempt, "status", res.StatusCode,
+			"error_class", res.ErrorClass, "body_excerpt", models.CutText(ans.excerpt, 200)}
+		if ans.cause != nil {
+			// The transport error may name the resolved address: it goes
+			// to the worker's log, never to the tenant.
+			kv = append(kv, "cause", ans.cause)
+		}
+		activity.GetLogger(ctx).Info("delivery attempt failed", kv...)
 	}
 	return res, nil
 }
