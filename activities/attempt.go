@@ -16,14 +16,32 @@ import (
 // that an answered POST is never sent again because its record could not
 // be written: the workflow retries RecordAttempt, not SendAttempt.
 
-// SendResult is what one HTTP attempt got, carried to RecordAttempt.
+// SendResult is what one HTTP attempt got, carried to RecordAttempt
+// through the workflow's history (so it holds no error values).
 type SendResult struct {
 	DeliverResult
-	// Excerpt is what is stored of the receiver's answer (at most
-	// ExcerptBytes).
-	Excerpt string
+	// Answer is what is stored of the receiver's answer.
+	Answer StoredAnswer
 	// SentAt is when the request went out; the signature carries it.
 	SentAt time.Time
+}
+
+// StoredAnswer is the storable part of a receiver's answer: an excerpt of
+// at most ExcerptBytes of valid UTF-8 (or a note for a binary answer),
+// its declared content type and size.
+type StoredAnswer struct {
+	Excerpt     string
+	ContentType string
+	Size        int64
+	Binary      bool
+}
+
+func (ans answer) stored() StoredAnswer {
+	return StoredAnswer{Excerpt: ans.excerpt, ContentType: ans.contentType, Size: ans.size, Binary: ans.binary}
+}
+
+func (s StoredAnswer) answer() answer {
+	return answer{excerpt: s.Excerpt, contentType: s.ContentType, size: s.Size, binary: s.Binary}
 }
 
 // SendAttempt makes one signed HTTP attempt and records nothing. In.Body
@@ -62,13 +80,21 @@ func (a *Activities) SendAttempt(ctx context.Context, in DeliverInput) (SendResu
 	}
 	end := a.attemptStarted()
 	sentAt := a.now()
-	res, excerpt := a.post(ctx, company, in, sentAt)
+	res, ans := a.post(ctx, company, in, sentAt)
 	release()
 	end(in.Event, res)
 	if res.Outcome != OutcomeSucceeded {
-		res.BodyExcerpt = truncate(excerpt, 256)
+		// It lands in history and in the DeliveryFailed message, both of
+		// which need valid UTF-8; the excerpt already is, cut on a rune.
+		res.BodyExcerpt = models.CutText(ans.excerpt, 256)
+		if ans.cause != nil && activity.IsActivity(ctx) {
+			// The transport error may name the resolved address: it goes
+			// to the worker's log, never to the tenant.
+			activity.GetLogger(ctx).Info("delivery attempt got no answer", "delivery_id", in.DeliveryID,
+				"attempt", in.Attempt, "error_class", res.ErrorClass, "cause", ans.cause)
+		}
 	}
-	return SendResult{DeliverResult: res, Excerpt: excerpt, SentAt: sentAt}, nil
+	return SendResult{DeliverResult: res, Answer: ans.stored(), SentAt: sentAt}, nil
 }
 
 // RecordInput is an attempt to record: the delivery (with its body on the
@@ -102,7 +128,7 @@ func (a *Activities) RecordAttempt(ctx context.Context, in RecordInput) (Deliver
 	if policy.DisableAfter == 0 {
 		policy = models.DefaultHealthPolicy()
 	}
-	d, at := attemptRows(in.Delivery, res, in.Sent.Excerpt, in.Sent.SentAt)
+	d, at := attemptRows(in.Delivery, res, in.Sent.Answer.answer(), in.Sent.SentAt)
 	at.RunID = runIDOf(ctx)
 	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
 	if err != nil {
@@ -112,7 +138,7 @@ func (a *Activities) RecordAttempt(ctx context.Context, in RecordInput) (Deliver
 	a.deliveryRecorded(in.Delivery.Event, status)
 	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
 		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.Delivery.DeliveryID,
-			"attempt", in.Delivery.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(in.Sent.Excerpt, 200))
+			"attempt", in.Delivery.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", models.CutText(in.Sent.Answer.Excerpt, 200))
 	}
 	return res, nil
 }

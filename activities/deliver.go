@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -90,7 +89,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		}
 		if !on {
 			res := DeliverResult{Outcome: OutcomeFinal, ErrorClass: "subscription_disabled"}
-			return res, a.record(ctx, in, res, "", started, models.DeliveryFailed)
+			return res, a.record(ctx, in, res, answer{}, started, models.DeliveryFailed)
 		}
 	}
 	release, err := a.Limits.acquire(ctx, in)
@@ -99,7 +98,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	}
 	end := a.attemptStarted()
 	started = a.now() // sign with the time of sending, not of queueing
-	res, excerpt := a.post(ctx, company, in, started)
+	res, ans := a.post(ctx, company, in, started)
 	release()
 	end(in.Event, res)
 	status := models.DeliveryPending
@@ -110,7 +109,9 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		status = models.DeliveryFailed
 	}
 	if res.Outcome != OutcomeSucceeded {
-		res.BodyExcerpt = truncate(excerpt, 256)
+		// It lands in history and in the DeliveryFailed message, both of
+		// which need valid UTF-8; the excerpt already is, cut on a rune.
+		res.BodyExcerpt = models.CutText(ans.excerpt, 256)
 	}
 	outcome := models.EndpointOutcome{SubscriptionID: in.SubscriptionID, Success: res.Outcome == OutcomeSucceeded,
 		Gone: res.StatusCode == http.StatusGone, At: started}
@@ -118,7 +119,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if policy.DisableAfter == 0 {
 		policy = models.DefaultHealthPolicy()
 	}
-	d, at := attemptRows(in, res, excerpt, started)
+	d, at := attemptRows(in, res, ans, started)
 	at.RunID = runIDOf(ctx)
 	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
 	if err != nil {
@@ -127,15 +128,21 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	res.Disabled = disabled
 	a.deliveryRecorded(in.Event, status)
 	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
-		activity.GetLogger(ctx).Info("delivery attempt failed", "delivery_id", in.DeliveryID,
-			"attempt", in.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", truncate(excerpt, 200))
+		kv := []any{"delivery_id", in.DeliveryID, "attempt", in.Attempt, "status", res.StatusCode,
+			"error_class", res.ErrorClass, "body_excerpt", models.CutText(ans.excerpt, 200)}
+		if ans.cause != nil {
+			// The transport error may name the resolved address: it goes
+			// to the worker's log, never to the tenant.
+			kv = append(kv, "cause", ans.cause)
+		}
+		activity.GetLogger(ctx).Info("delivery attempt failed", kv...)
 	}
 	return res, nil
 }
 
 // record stores an attempt that made no HTTP request.
-func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverResult, excerpt string, at time.Time, st models.DeliveryStatus) error {
-	d, row := attemptRows(in, res, excerpt, at)
+func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverResult, ans answer, at time.Time, st models.DeliveryStatus) error {
+	d, row := attemptRows(in, res, ans, at)
 	row.RunID = runIDOf(ctx)
 	if err := a.Store.RecordAttempt(ctx, d, row, st); err != nil {
 		return fmt.Errorf("record attempt: %w", err)
@@ -144,19 +151,22 @@ func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverRes
 	return nil
 }
 
-func attemptRows(in DeliverInput, res DeliverResult, excerpt string, at time.Time) (models.Delivery, models.Attempt) {
+func attemptRows(in DeliverInput, res DeliverResult, ans answer, at time.Time) (models.Delivery, models.Attempt) {
 	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, SubscriptionID: in.SubscriptionID,
 		Event: in.Event, EventID: in.EventID, CallID: in.CallID, URL: in.URL, Body: in.Body, WorkflowID: in.WorkflowID}
 	row := models.Attempt{Number: in.Attempt, AttemptedAt: at, URL: in.URL, StatusCode: res.StatusCode,
-		LatencyMS: res.LatencyMS, ErrorClass: res.ErrorClass, ResponseBody: excerpt}
+		LatencyMS: res.LatencyMS, ErrorClass: res.ErrorClass, ResponseBody: ans.excerpt,
+		ResponseContentType: ans.contentType, ResponseBytes: ans.size, ResponseBinary: ans.binary}
 	return d, row
 }
 
-func (a *Activities) post(ctx context.Context, company models.Company, in DeliverInput, now time.Time) (DeliverResult, string) {
+// post sends one signed attempt; what the receiver answered (or why it
+// did not) comes back as an answer whose excerpt any database stores.
+func (a *Activities) post(ctx context.Context, company models.Company, in DeliverInput, now time.Time) (DeliverResult, answer) {
 	body := []byte(in.Body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
 	if err != nil {
-		return DeliverResult{Outcome: OutcomeFinal, ErrorClass: "invalid_url"}, err.Error()
+		return DeliverResult{Outcome: OutcomeFinal, ErrorClass: "invalid_url"}, transportAnswer("invalid_url", err)
 	}
 	keys := company.ActiveKeys(now)
 	secrets := make([][]byte, len(keys))
@@ -177,18 +187,17 @@ func (a *Activities) post(ctx context.Context, company models.Company, in Delive
 	latency := time.Since(start).Milliseconds()
 	if err != nil {
 		class, outcome := classifyTransportError(err)
-		return DeliverResult{Outcome: outcome, ErrorClass: class, LatencyMS: latency}, err.Error()
+		return DeliverResult{Outcome: outcome, ErrorClass: class, LatencyMS: latency}, transportAnswer(class, err)
 	}
 	defer resp.Body.Close()
 	limit := a.MaxResponseBytes
 	if limit <= 0 {
 		limit = 64 << 10
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	ans := readAnswer(resp, limit)
 	res := classifyStatus(resp.StatusCode, resp.Header.Get("Retry-After"), now)
 	res.LatencyMS = latency
-	return res, truncate(string(raw), ExcerptBytes)
+	return res, ans
 }
 
 // classifyStatus turns an HTTP status into an outcome: 2xx succeeds; 408,
@@ -246,13 +255,6 @@ func classifyTransportError(err error) (string, Outcome) {
 		return "dns", OutcomeRetry
 	}
 	return "connection", OutcomeRetry
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // runIDOf names the workflow run making an attempt ("" outside Temporal),

@@ -27,7 +27,12 @@ type env struct {
 
 func newEnv(t *testing.T, allowPrivate bool) env {
 	t.Helper()
-	store := teststore.SQLite(t, models.URLPolicy{AllowPrivate: true})
+	return newEnvOn(t, teststore.SQLite(t, models.URLPolicy{AllowPrivate: true}), allowPrivate)
+}
+
+// newEnvOn is newEnv on a given store (PostgreSQL or SQLite).
+func newEnvOn(t *testing.T, store *models.Store, allowPrivate bool) env {
+	t.Helper()
 	ctx := context.Background()
 	acc, _ := store.CreateAccount(ctx, "A", "a@test", "")
 	c, _ := store.CreateCompany(ctx, acc.Account.ID, "Co", "UTC", models.Plans{})
@@ -51,6 +56,19 @@ func (e env) deliver(t *testing.T, url, body string, attempt int) activities.Del
 		t.Fatal(err)
 	}
 	return res
+}
+
+// tryDeliver runs one attempt of delivery id and returns the activity's
+// error instead of failing the test.
+func (e env) tryDeliver(id, url string, attempt int) (activities.DeliverResult, error) {
+	in := activities.DeliverInput{DeliveryID: id, CompanyID: e.company.ID, URL: url,
+		Event: models.EventPostCall, Body: `{"id":1}`, Attempt: attempt}
+	val, err := e.te.ExecuteActivity(e.acts.Deliver, in)
+	if err != nil {
+		return activities.DeliverResult{}, err
+	}
+	var res activities.DeliverResult
+	return res, val.Get(&res)
 }
 
 // The CallRail reference body, signed with the reference key, carries the

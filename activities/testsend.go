@@ -37,20 +37,22 @@ func (s TestSender) SendTest(ctx context.Context, company models.Company, event 
 		Body:       string(body),
 		Attempt:    1,
 	}
-	res, detail := a.post(ctx, company, in, a.now())
+	res, ans := a.post(ctx, company, in, a.now())
 	latency := time.Duration(res.LatencyMS) * time.Millisecond
 	if res.StatusCode == 0 {
-		return 0, latency, &TestSendError{Class: res.ErrorClass, Detail: detail}
+		return 0, latency, &TestSendError{Class: res.ErrorClass, Detail: ans.excerpt, cause: ans.cause}
 	}
 	return res.StatusCode, latency, nil
 }
 
 // TestSendError says why a test send got no HTTP answer; Class is the
 // attempt log's error class (timeout, connection, dns, forbidden_address,
-// invalid_url).
+// invalid_url). Its text is fit to show the tenant: a refused address is
+// not named there, only in the error it unwraps to (for server logs).
 type TestSendError struct {
 	Class  string
 	Detail string
+	cause  error
 }
 
 func (e *TestSendError) Error() string {
@@ -59,6 +61,10 @@ func (e *TestSendError) Error() string {
 	}
 	return e.Class + ": " + e.Detail
 }
+
+// Unwrap returns the transport error, which may name the resolved address:
+// log it, never show it to the tenant.
+func (e *TestSendError) Unwrap() error { return e.cause }
 
 // Is lets callers match a refused private address with ErrForbiddenAddress.
 func (e *TestSendError) Is(target error) bool {

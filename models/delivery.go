@@ -43,15 +43,27 @@ type Delivery struct {
 
 // Attempt is one HTTP try of a delivery.
 type Attempt struct {
-	ID           int64     `gorm:"primaryKey"`
-	DeliveryID   string    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
-	Number       int       `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
-	AttemptedAt  time.Time `gorm:"index:idx_attempts_attempted_at"`
-	URL          string
-	StatusCode   int
-	LatencyMS    int64
-	ErrorClass   string
+	ID          int64     `gorm:"primaryKey"`
+	DeliveryID  string    `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:1"`
+	Number      int       `gorm:"uniqueIndex:idx_attempt_delivery_number,priority:2"`
+	AttemptedAt time.Time `gorm:"index:idx_attempts_attempted_at"`
+	URL         string
+	StatusCode  int
+	LatencyMS   int64
+	ErrorClass  string
+	// ResponseBody is the start of the receiver's answer as text, or for
+	// an answer that is not text (gzip, NUL bytes, invalid UTF-8, a
+	// non-text content type) a note such as
+	// "[binary response: 1234 bytes, application/gzip]".
 	ResponseBody string
+	// ResponseContentType is the media type the receiver declared
+	// ("" when it sent none or there was no answer).
+	ResponseContentType string
+	// ResponseBytes is the size of the answer's body as received.
+	ResponseBytes int64
+	// ResponseBinary says ResponseBody is a note about a binary answer,
+	// not the answer's text.
+	ResponseBinary bool
 	// RunID is the workflow run that made the attempt; with Number it tells
 	// an activity retried within one run (same attempt) from a reset run
 	// re-using the number (a new attempt, logged under the next number).
@@ -137,6 +149,10 @@ func (s *Store) RecordSkipped(ctx context.Context, d Delivery) error {
 // next free number.
 func insertAttempt(tx *gorm.DB, deliveryID string, a *Attempt) (bool, error) {
 	a.DeliveryID = deliveryID
+	// Whatever a receiver answered, its excerpt must not fail the insert
+	// (and with it the attempt): keep it valid UTF-8 without NUL bytes.
+	a.ResponseBody = StorableText(a.ResponseBody, -1)
+	a.ResponseContentType = StorableText(a.ResponseContentType, -1)
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(a)
 	if res.Error != nil {
 		return false, fmt.Errorf("insert attempt: %w", res.Error)

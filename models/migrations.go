@@ -33,6 +33,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
 		{ID: "2026112705_retention_indexes", Migrate: migrateRetentionIndexes, Rollback: rollbackRetentionIndexes},
 		{ID: "2026112706_ui_sessions", Migrate: migrateUISessions, Rollback: rollbackUISessions},
+		{ID: "20261201_31_attempt_response", Migrate: migrateAttemptResponse, Rollback: rollbackAttemptResponse},
 		{ID: "2026120150_call_sizes", Migrate: migrateCallSizes, Rollback: rollbackCallSizes},
 	}
 }
@@ -326,3 +327,34 @@ func (m50CallSize) TableName() string { return "call_sizes" }
 func migrateCallSizes(tx *gorm.DB) error { return tx.Migrator().CreateTable(&m50CallSize{}) }
 
 func rollbackCallSizes(tx *gorm.DB) error { return tx.Migrator().DropTable("call_sizes") }
+// Schema as of 20261201_31: what a receiver's answer was (its declared
+// content type, its size, whether it was binary), so a binary answer is
+// recorded as such instead of as an excerpt no database would store.
+
+type m31Attempt struct {
+	ResponseContentType string `gorm:"not null;default:''"`
+	ResponseBytes       int64  `gorm:"not null;default:0"`
+	ResponseBinary      bool   `gorm:"not null;default:false"`
+}
+
+func (m31Attempt) TableName() string { return "attempts" }
+
+var m31AttemptColumns = []string{"ResponseContentType", "ResponseBytes", "ResponseBinary"}
+
+func migrateAttemptResponse(tx *gorm.DB) error {
+	for _, c := range m31AttemptColumns {
+		if err := tx.Migrator().AddColumn(&m31Attempt{}, c); err != nil {
+			return fmt.Errorf("add attempts.%s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+func rollbackAttemptResponse(tx *gorm.DB) error {
+	for _, c := range m31AttemptColumns {
+		if err := tx.Migrator().DropColumn(&m31Attempt{}, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

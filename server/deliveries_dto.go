@@ -53,13 +53,19 @@ type deliveryDetailJSON struct {
 }
 
 type attemptJSON struct {
-	Number       int       `json:"number"`
-	AttemptedAt  time.Time `json:"attempted_at"`
-	URL          string    `json:"url"`
-	StatusCode   *int      `json:"status_code"`
-	LatencyMS    int64     `json:"latency_ms"`
-	ErrorClass   string    `json:"error_class"`
-	ResponseBody string    `json:"response_body"`
+	Number      int       `json:"number"`
+	AttemptedAt time.Time `json:"attempted_at"`
+	URL         string    `json:"url"`
+	StatusCode  *int      `json:"status_code"`
+	LatencyMS   int64     `json:"latency_ms"`
+	ErrorClass  string    `json:"error_class"`
+	// ResponseBody is the answer's start as text, or a note such as
+	// "[binary response: 1234 bytes, application/gzip]" when
+	// ResponseBinary is set.
+	ResponseBody        string `json:"response_body"`
+	ResponseContentType string `json:"response_content_type"`
+	ResponseBytes       int64  `json:"response_bytes"`
+	ResponseBinary      bool   `json:"response_binary"`
 }
 
 type deliveryPageJSON struct {
@@ -130,7 +136,8 @@ func toDeliveryDetailJSON(d models.Delivery, as []models.Attempt) deliveryDetail
 
 func toAttemptJSON(a models.Attempt) attemptJSON {
 	return attemptJSON{Number: a.Number, AttemptedAt: apiTime(a.AttemptedAt), URL: a.URL, StatusCode: nonZero(a.StatusCode),
-		LatencyMS: a.LatencyMS, ErrorClass: a.ErrorClass, ResponseBody: a.ResponseBody}
+		LatencyMS: a.LatencyMS, ErrorClass: a.ErrorClass, ResponseBody: a.ResponseBody,
+		ResponseContentType: a.ResponseContentType, ResponseBytes: a.ResponseBytes, ResponseBinary: a.ResponseBinary}
 }
 
 // bodyJSON shows a JSON body as JSON, anything else as a string, and no

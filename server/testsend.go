@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -121,8 +122,11 @@ func (h testSendHandlers) sendOne(ctx context.Context, company models.Company, e
 	out := testSendResultJSON{URL: url, StatusCode: nonZero(code), LatencyMS: latency.Milliseconds()}
 	switch {
 	case err != nil:
+		// The error's text is fit for the tenant (a refused address is not
+		// named); what it wraps may name the address, for this log only.
 		out.Error = err.Error()
-		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", activities.EndpointHost(url), "error", err)
+		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", activities.EndpointHost(url),
+			"error", err, "cause", errors.Unwrap(err))
 	case code < 200 || code > 299:
 		out.Error = fmt.Sprintf("the receiver answered %d %s; a delivery would count this as a failure", code, http.StatusText(code))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,13 +32,23 @@ func init() {
 // reach the loopback receivers these tests start.
 func newSendAPI(t *testing.T) *api {
 	t.Helper()
+	return newSendAPIDialling(t, true)
+}
+
+// newSendAPIDialling is newSendAPI whose sender may dial non-public
+// addresses only when allowPrivate is set; URLs always pass validation, so
+// the dial-time guard is what refuses them.
+func newSendAPIDialling(t *testing.T, allowPrivate bool) *api {
+	t.Helper()
 	t.Parallel()
 	store := teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
 	sender := activities.TestSender{Activities: &activities.Activities{Store: store,
-		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 3 * time.Second, AllowPrivate: true})}}
-	srv := httptest.NewServer(server.New(server.Deps{Store: store, Sender: sender}).Handler())
+		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 3 * time.Second, AllowPrivate: allowPrivate})}}
+	logs := &lockedBuffer{}
+	srv := httptest.NewServer(server.New(server.Deps{Store: store, Sender: sender,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}).Handler())
 	t.Cleanup(srv.Close)
-	return &api{t: t, url: srv.URL, store: store, logs: &lockedBuffer{}}
+	return &api{t: t, url: srv.URL, store: store, logs: logs}
 }
 
 // testReceiver records what it is sent and answers code.
@@ -166,6 +177,34 @@ func TestSendTestToOneURL(t *testing.T) {
 	r.decode(t, &ans)
 	if len(ans.Data) != 1 || ans.Data[0].StatusCode != nil || !strings.Contains(ans.Data[0].Error, "connection") {
 		t.Errorf("closed port answered %+v, want no status and a connection error", ans.Data)
+	}
+}
+
+// A test to a host resolving to a refused address says forbidden_address
+// without the address; only the server's log names it.
+func TestSendTestHidesAForbiddenAddress(t *testing.T) {
+	a := newSendAPIDialling(t, false)
+	key := a.account("acme")
+	path := a.company(key, map[string]any{"name": "Co"})
+	rcv := newTestReceiver(t, http.StatusOK)
+	port := rcv.URL[strings.LastIndex(rcv.URL, ":"):]
+	r := a.do(http.MethodPost, path+"/webhooks/test", key, map[string]string{"event": "pre_call", "url": "http://localhost" + port + "/hook"})
+	r.want(t, http.StatusOK)
+	var ans testSendAnswer
+	r.decode(t, &ans)
+	if len(ans.Data) != 1 || ans.Data[0].StatusCode != nil || !strings.HasPrefix(ans.Data[0].Error, "forbidden_address") {
+		t.Fatalf("answer %+v, want no status and forbidden_address", ans.Data)
+	}
+	for _, addr := range []string{"127.0.0.1", "::1", "[::1]"} {
+		if strings.Contains(ans.Data[0].Error, addr) {
+			t.Errorf("the tenant is shown the resolved address %s: %q", addr, ans.Data[0].Error)
+		}
+	}
+	if n := len(rcv.requests()); n != 0 {
+		t.Errorf("the guard let %d requests through", n)
+	}
+	if logs := a.logs.String(); !strings.Contains(logs, "127.0.0.1") && !strings.Contains(logs, "::1") {
+		t.Errorf("the server log does not name the refused address:\n%s", logs)
 	}
 }
 

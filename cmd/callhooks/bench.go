@@ -44,11 +44,14 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	}
 
 	// dev's settings, except: a fresh data dir, no per-key API rate limit
-	// (the load generator is one key), and no per-request log lines unless
+	// (the load generator is one key), loopback receivers allowed whatever
+	// CALLHOOKS_ALLOW_PRIVATE_TARGETS says, and no per-request log lines unless
 	// CALLHOOKS_LOG_LEVEL asks for them.
 	cfg.DataDir = dir
 	cfg.TemporalPort = 0 // a free port, so bench runs beside dev
 	cfg.RateLimit = -1
+	allowPrivate := true // the load generator's receivers are on loopback
+	cfg.AllowPrivateTargets = &allowPrivate
 	if _, set := os.LookupEnv("CALLHOOKS_LOG_LEVEL"); !set {
 		cfg.LogLevel = "warn"
 	}

@@ -32,8 +32,10 @@ type Config struct {
 	UIPort       int    `env:"CALLHOOKS_UI_PORT" envDefault:"8233"`
 	DevAPIKey    string `env:"CALLHOOKS_DEV_API_KEY"`
 
-	BootstrapAPIKey     string `env:"CALLHOOKS_BOOTSTRAP_API_KEY"`
-	AllowPrivateTargets bool   `env:"CALLHOOKS_ALLOW_PRIVATE_TARGETS" envDefault:"false"`
+	BootstrapAPIKey string `env:"CALLHOOKS_BOOTSTRAP_API_KEY"`
+	// AllowPrivateTargets is nil when unset, so each mode applies its own
+	// default (dev: true, server and worker: false); see allowPrivate.
+	AllowPrivateTargets *bool `env:"CALLHOOKS_ALLOW_PRIVATE_TARGETS"`
 
 	DeliveryTimeout    time.Duration   `env:"CALLHOOKS_DELIVERY_TIMEOUT" envDefault:"15s"`
 	RetrySchedule      []time.Duration `env:"CALLHOOKS_RETRY_SCHEDULE" envDefault:"5s,5m,30m,2h,5h,10h" envSeparator:","`
@@ -82,6 +84,16 @@ func loadConfig() (Config, error) {
 		return Config{}, fmt.Errorf("read configuration: %w", err)
 	}
 	return c, nil
+}
+
+// allowPrivate says whether subscriptions and deliveries may reach
+// loopback and private addresses: CALLHOOKS_ALLOW_PRIVATE_TARGETS when set,
+// else the mode's default def.
+func (c Config) allowPrivate(def bool) bool {
+	if c.AllowPrivateTargets == nil {
+		return def
+	}
+	return *c.AllowPrivateTargets
 }
 
 // sqlitePath is where the embedded database lives when DATABASE_URL is unset.

@@ -35,8 +35,9 @@ type embedded struct {
 }
 
 // startEmbedded starts the embedded system with its state in cfg.DataDir;
-// uiPort is the Web UI's port (0: none). Loopback receivers are allowed.
-// The caller must call stop.
+// uiPort is the Web UI's port (0: none). Loopback and private receivers
+// are allowed unless CALLHOOKS_ALLOW_PRIVATE_TARGETS says false. The
+// caller must call stop.
 func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort int) (e *embedded, err error) {
 	e = &embedded{}
 	defer func() {
@@ -72,7 +73,8 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 		return e, err
 	}
 	cfg.TemporalAddress = e.temporal.FrontendHostPort()
-	if e.store, err = openStore(ctx, *cfg, true); err != nil {
+	allowPrivate := cfg.allowPrivate(true)
+	if e.store, err = openStore(ctx, *cfg, allowPrivate); err != nil {
 		return e, err
 	}
 	if e.key, err = devAPIKey(ctx, *cfg, e.store); err != nil {
@@ -89,7 +91,7 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 	if err != nil {
 		return e, fmt.Errorf("connect to embedded temporal: %w", err)
 	}
-	e.worker = newWorker(*cfg, e.client, e.store, true, e.metrics)
+	e.worker = newWorker(*cfg, e.client, e.store, allowPrivate, e.metrics)
 	if err := e.worker.Start(); err != nil {
 		e.worker = nil
 		return e, fmt.Errorf("start worker: %w", err)

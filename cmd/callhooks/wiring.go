@@ -176,7 +176,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 // logger, the migrated store and the process's metrics registry.
 func openProcess(ctx context.Context, cfg Config) (*slog.Logger, *models.Store, *metrics.Metrics, error) {
 	log := newLogger(cfg, os.Stderr)
-	store, err := openStore(ctx, cfg, cfg.AllowPrivateTargets)
+	store, err := openStore(ctx, cfg, cfg.allowPrivate(false))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -214,7 +214,7 @@ func runWorker(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	w := newWorker(cfg, tc, store, cfg.AllowPrivateTargets, m)
+	w := newWorker(cfg, tc, store, cfg.allowPrivate(false), m)
 	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
 	return runUntilStopped(ctx, w, cfg.WorkerAddr, opsHandler(store, tc, m, log), cfg.WorkerStopTimeout, log)
 }
