@@ -327,6 +327,7 @@ func (m50CallSize) TableName() string { return "call_sizes" }
 func migrateCallSizes(tx *gorm.DB) error { return tx.Migrator().CreateTable(&m50CallSize{}) }
 
 func rollbackCallSizes(tx *gorm.DB) error { return tx.Migrator().DropTable("call_sizes") }
+
 // Schema as of 20261201_31: what a receiver's answer was (its declared
 // content type, its size, whether it was binary), so a binary answer is
 // recorded as such instead of as an excerpt no database would store.
