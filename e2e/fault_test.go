@@ -45,6 +45,8 @@ func TestFault(t *testing.T) {
 	t.Run("ReceiverOutage", func(t *testing.T) { faultReceiverOutage(t, bin, cfg) })
 	t.Run("ReceiverHangs", func(t *testing.T) { faultReceiverHangs(t, bin, cfg) })
 	t.Run("PostgresRestart", func(t *testing.T) { faultPostgresRestart(t, bin, cfg) })
+	t.Run("AppDatabaseOutage", func(t *testing.T) { faultAppDatabaseOutage(t, bin, cfg) })
+	t.Run("WorkerKilledAtAnswer", func(t *testing.T) { faultWorkerKilledAtAnswer(t, bin, cfg) })
 }
 
 // faultConfig sizes the fault runs.
@@ -56,14 +58,18 @@ type faultConfig struct {
 	outage time.Duration // receiver answering 500
 	hang   time.Duration // receiver hanging past the 1 s timeout
 	pgDown time.Duration // PostgreSQL stopped
+	// appDBDown is how long Callhooks' own database is stopped: longer
+	// than v0.1.0's retry limits (15 s for a first attempt), and ten
+	// minutes in the full run.
+	appDBDown time.Duration
 }
 
 func loadFaultConfig(t *testing.T) faultConfig {
 	c := faultConfig{calls: 30, every: 100 * time.Millisecond, kills: 1, outage: 10 * time.Second,
-		hang: 5 * time.Second, pgDown: 3 * time.Second}
+		hang: 5 * time.Second, pgDown: 3 * time.Second, appDBDown: 45 * time.Second}
 	if os.Getenv("CALLHOOKS_FAULT_FULL") == "1" && !testing.Short() {
 		c = faultConfig{full: true, calls: 90, every: 50 * time.Millisecond, kills: 2, outage: 60 * time.Second,
-			hang: 20 * time.Second, pgDown: 10 * time.Second}
+			hang: 20 * time.Second, pgDown: 10 * time.Second, appDBDown: 10 * time.Minute}
 	}
 	if v := os.Getenv("CALLHOOKS_FAULT_OUTAGE"); v != "" {
 		d, err := time.ParseDuration(v)
