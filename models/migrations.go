@@ -35,6 +35,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112706_ui_sessions", Migrate: migrateUISessions, Rollback: rollbackUISessions},
 		{ID: "20261201_31_attempt_response", Migrate: migrateAttemptResponse, Rollback: rollbackAttemptResponse},
 		{ID: "2026120150_call_sizes", Migrate: migrateCallSizes, Rollback: rollbackCallSizes},
+		{ID: "2026120151_shared_limits", Migrate: migrateSharedLimits, Rollback: rollbackSharedLimits},
 	}
 }
 
@@ -358,4 +359,32 @@ func rollbackAttemptResponse(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// Schema as of 2026120151: the limits every worker and API replica share
+// (limits.go). Only PostgreSQL uses them; an SQLite store gets the tables
+// too, so the schema is the same everywhere.
+type m51RateBucket struct {
+	Key       string `gorm:"primaryKey"`
+	Tokens    float64
+	UpdatedAt time.Time
+}
+
+func (m51RateBucket) TableName() string { return "rate_buckets" }
+
+type m51HostSlot struct {
+	Host      string `gorm:"primaryKey"`
+	Slot      int    `gorm:"primaryKey;autoIncrement:false"`
+	Holder    string
+	ExpiresAt time.Time `gorm:"index"`
+}
+
+func (m51HostSlot) TableName() string { return "host_slots" }
+
+func migrateSharedLimits(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&m51RateBucket{}, &m51HostSlot{})
+}
+
+func rollbackSharedLimits(tx *gorm.DB) error {
+	return tx.Migrator().DropTable("rate_buckets", "host_slots")
 }

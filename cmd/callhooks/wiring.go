@@ -125,7 +125,7 @@ func runCodecServer(ctx context.Context, cfg Config) error {
 func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
 	return &activities.Activities{
 		Health: models.HealthPolicy{DisableAfter: cfg.DisableAfter, MinFailures: cfg.DisableMinFailures},
-		Limits: activities.NewLimits(cfg.MaxConnsPerHost),
+		Limits: activities.NewLimits(cfg.MaxConnsPerHost, store, cfg.DeliveryTimeout+30*time.Second),
 		Store:  store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
 			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,

@@ -52,7 +52,7 @@ func TestQuickRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	acts := &activities.Activities{Store: store, Limits: activities.NewLimits(10),
+	acts := &activities.Activities{Store: store, Limits: activities.NewLimits(10, store, time.Minute),
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 15 * time.Second, AllowPrivate: true, MaxConnsPerHost: 10})}
 	w := worker.New(tc, acts, worker.Options{})
 	if err := w.Start(); err != nil {
