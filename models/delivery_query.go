@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // DefaultDeliveryLimit is the page size when a DeliveryFilter names none.
@@ -86,7 +88,25 @@ func (s *Store) FindDelivery(ctx context.Context, companyID int64, id string) (D
 // before a retry. It changes nothing and reports false when the delivery's
 // status is no longer from, so two racing retries cannot both start.
 func (s *Store) ReopenDelivery(ctx context.Context, companyID int64, id string, from DeliveryStatus) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Delivery{}).
+	return reopenDelivery(s.db.WithContext(ctx), companyID, id, from)
+}
+
+// ReopenDeliveryAudited is ReopenDelivery that records e in the audit trail
+// in the same transaction, when (and only when) the delivery was reopened.
+func (s *Store) ReopenDeliveryAudited(ctx context.Context, companyID int64, id string, from DeliveryStatus, e AuditEntry) (bool, error) {
+	var ok bool
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if ok, err = reopenDelivery(tx, companyID, id, from); err != nil || !ok {
+			return err
+		}
+		return recordAudit(tx, e)
+	})
+	return ok && err == nil, err
+}
+
+func reopenDelivery(db *gorm.DB, companyID int64, id string, from DeliveryStatus) (bool, error) {
+	res := db.Model(&Delivery{}).
 		Where("id = ? AND company_id = ? AND status = ?", id, companyID, from).
 		Updates(map[string]any{"status": DeliveryPending, "completed_at": nil})
 	if res.Error != nil {
@@ -99,7 +119,22 @@ func (s *Store) ReopenDelivery(ctx context.Context, companyID int64, id string, 
 // that could not start. A delivery that has made an attempt since (or is
 // no longer pending) is left alone: its newer state wins.
 func (s *Store) UndoReopen(ctx context.Context, prev Delivery) error {
-	res := s.db.WithContext(ctx).Model(&Delivery{}).
+	return undoReopen(s.db.WithContext(ctx), prev)
+}
+
+// UndoReopenAudited is UndoReopen that records e in the audit trail in the
+// same transaction.
+func (s *Store) UndoReopenAudited(ctx context.Context, prev Delivery, e AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := undoReopen(tx, prev); err != nil {
+			return err
+		}
+		return recordAudit(tx, e)
+	})
+}
+
+func undoReopen(db *gorm.DB, prev Delivery) error {
+	res := db.Model(&Delivery{}).
 		Where("id = ? AND company_id = ? AND status = ? AND attempts = ?", prev.ID, prev.CompanyID, DeliveryPending, prev.Attempts).
 		Updates(map[string]any{"status": prev.Status, "completed_at": prev.CompletedAt})
 	if res.Error != nil {

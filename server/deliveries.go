@@ -113,7 +113,7 @@ func (h deliveryHandlers) retryBulk(c *gin.Context) {
 		writeError(c, noTemporal())
 		return
 	}
-	ctx := c.Request.Context()
+	ctx := withBulkRetry(c.Request.Context())
 	ds, more, err := h.store.ListDeliveries(ctx, companyFrom(c).ID, f)
 	if err != nil {
 		writeError(c, err)
@@ -222,7 +222,7 @@ func (h deliveryHandlers) start(ctx context.Context, company models.Company, d m
 	if err != nil {
 		return nil, err
 	}
-	ok, err := h.store.ReopenDelivery(ctx, d.CompanyID, d.ID, d.Status)
+	ok, err := h.reopenAudited(ctx, company, d)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (h deliveryHandlers) start(ctx context.Context, company models.Company, d m
 	// The caller's context may be gone; the undo must still happen.
 	undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if uerr := h.store.UndoReopen(undoCtx, d); uerr != nil {
+	if uerr := h.undoReopenAudited(undoCtx, company, d); uerr != nil {
 		h.log.Error("undo reopen of delivery", "delivery_id", d.ID, "error", uerr)
 	}
 	var running *serviceerror.WorkflowExecutionAlreadyStarted

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -35,6 +36,18 @@ type Config struct {
 	RateLimitPerSecond float64
 	// RateLimitBurst is how many requests a key may send at once.
 	RateLimitBurst int
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client (the IP the audit trail records);
+	// empty trusts none.
+	TrustedProxies []string
+}
+
+// Validate reports a setting New cannot use.
+func (c Config) Validate() error {
+	if err := gin.New().SetTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted proxies (CALLHOOKS_TRUSTED_PROXIES): %w", err)
+	}
+	return nil
 }
 
 func (c Config) withDefaults() Config {

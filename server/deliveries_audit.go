@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// The audit hooks of delivery retries, kept apart from how a retry starts:
+// reopening a delivery for a retry (the database change a retry makes) is
+// recorded in the same transaction, and so is putting it back when
+// Temporal did not take the run.
+
+// bulkRetryKey marks a context as part of a bulk retry, so each delivery's
+// record says so.
+type bulkRetryKey struct{}
+
+func withBulkRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkRetryKey{}, true)
+}
+
+// reopenAudited marks d pending again and records the retry.
+func (h deliveryHandlers) reopenAudited(ctx context.Context, company models.Company, d models.Delivery) (bool, error) {
+	action := models.AuditDeliveryRetry
+	if bulk, _ := ctx.Value(bulkRetryKey{}).(bool); bulk {
+		action = models.AuditDeliveryBulkRetry
+	}
+	return h.store.ReopenDeliveryAudited(ctx, d.CompanyID, d.ID, d.Status, retryAudit(company, d, action))
+}
+
+// undoReopenAudited puts d back as it was and records that the retry did
+// not start.
+func (h deliveryHandlers) undoReopenAudited(ctx context.Context, company models.Company, d models.Delivery) error {
+	return h.store.UndoReopenAudited(ctx, d, retryAudit(company, d, models.AuditDeliveryRetryUndo))
+}
+
+func retryAudit(company models.Company, d models.Delivery, action string) models.AuditEntry {
+	return models.AuditEntry{AccountID: company.AccountID, CompanyID: d.CompanyID, Action: action,
+		TargetType: "delivery", TargetID: d.ID,
+		Before: map[string]any{"status": d.Status, "attempts": d.Attempts, "url": d.URL, "event": d.Event},
+		After:  map[string]any{"status": models.DeliveryPending}}
+}
