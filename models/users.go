@@ -224,3 +224,17 @@ func (s *Store) RemoveUser(ctx context.Context, accountID, id int64) (RemoveUser
 	})
 	return out, err
 }
+
+// UsersByID maps every user the account ever had, removed ones included,
+// by id: what the Activity page needs to name the actors of old changes.
+func (s *Store) UsersByID(ctx context.Context, accountID int64) (map[int64]User, error) {
+	var us []User
+	if err := s.db.WithContext(ctx).Where("account_id = ?", accountID).Find(&us).Error; err != nil {
+		return nil, fmt.Errorf("load users: %w", err)
+	}
+	out := make(map[int64]User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
