@@ -34,9 +34,16 @@ func (h deliveryHandlers) undoReopenAudited(ctx context.Context, company models.
 	return h.store.UndoReopenAudited(ctx, d, retryAudit(company, d, models.AuditDeliveryRetryUndo))
 }
 
+// retryAudit records the delivery's status moving to pending (back from
+// pending for an undo), with what identifies the delivery on both sides.
 func retryAudit(company models.Company, d models.Delivery, action string) models.AuditEntry {
+	state := func(st models.DeliveryStatus) map[string]any {
+		return map[string]any{"status": st, "attempts": d.Attempts, "url": d.URL, "event": d.Event}
+	}
+	before, after := state(d.Status), state(models.DeliveryPending)
+	if action == models.AuditDeliveryRetryUndo {
+		before, after = after, before
+	}
 	return models.AuditEntry{AccountID: company.AccountID, CompanyID: d.CompanyID, Action: action,
-		TargetType: "delivery", TargetID: d.ID,
-		Before: map[string]any{"status": d.Status, "attempts": d.Attempts, "url": d.URL, "event": d.Event},
-		After:  map[string]any{"status": models.DeliveryPending}}
+		TargetType: "delivery", TargetID: d.ID, Before: before, After: after}
 }
