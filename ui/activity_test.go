@@ -67,3 +67,47 @@ func TestActivityPageShowsTheTrail(t *testing.T) {
 		platform.get(path).want(t, http.StatusForbidden)
 	}
 }
+
+// A browser session can do what its key's scope and its user's role allow
+// now: demoting the user takes effect on the session's next request.
+func TestSessionFollowsRoleAndScope(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ana, err := e.store.CreateUser(ctx, e.account.Account.ID, models.UserInput{Name: "Ana", Email: "ana@acme.test", Role: models.RoleMember})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/companies/" + strconv.FormatInt(e.company.ID, 10) + "/webhooks"
+	save := func(b *browser, token string) page {
+		return b.do(http.MethodPut, path, strings.NewReader(`{"post_call":["https://a.example.com/h"]}`),
+			http.Header{"X-Csrf-Token": {token}, "Content-Type": {"application/json"}})
+	}
+	b := e.browser()
+	b.login(ana.Secret, "/ui/", nil).want(t, http.StatusSeeOther)
+	token := find(t, metaToken, b.get(e.companyPath("webhooks")).body)
+	save(b, token).want(t, http.StatusOK)
+
+	ro := models.RoleReadOnly
+	if _, err := e.store.UpdateUser(ctx, e.account.Account.ID, ana.User.ID, models.UserPatch{Role: &ro}); err != nil {
+		t.Fatal(err)
+	}
+	if r := save(b, token); r.status != http.StatusForbidden || errorCode(t, r) != "forbidden" {
+		t.Fatalf("a demoted user's session saving webhooks: %d %s", r.status, r.body)
+	}
+	b.get(e.companyPath("webhooks")).want(t, http.StatusOK) // reading still works
+
+	p, err := e.store.Authenticate(ctx, e.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, roKey, err := e.store.CreateScopedAPIKey(ctx, p, "auditor", models.ScopeReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor := e.browser()
+	auditor.login(roKey, "/ui/", nil).want(t, http.StatusSeeOther)
+	token = find(t, metaToken, auditor.get(e.companyPath("activity")).body)
+	if r := save(auditor, token); r.status != http.StatusForbidden {
+		t.Fatalf("an admin's read_only key's session saving webhooks: %d %s", r.status, r.body)
+	}
+}
