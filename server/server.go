@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,8 +45,13 @@ type Config struct {
 
 // Validate reports a setting New cannot use.
 func (c Config) Validate() error {
-	if err := gin.New().SetTrustedProxies(c.TrustedProxies); err != nil {
-		return fmt.Errorf("trusted proxies (CALLHOOKS_TRUSTED_PROXIES): %w", err)
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return fmt.Errorf("trusted proxy %q (CALLHOOKS_TRUSTED_PROXIES) is neither an IP address nor a CIDR such as 10.0.0.0/8", p)
+		}
 	}
 	return nil
 }
