@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,10 +206,11 @@ func (b *browser) checkLayout(page string) {
 	b.do("desktop viewport", chromedp.EmulateViewport(1280, 1000))
 }
 
-// TestBrowserSettingsAndDeliveries drives both pages in headless Chromium
+// TestBrowserSettingsAndDeliveries drives the pages in headless Chromium
 // against the real API, Temporal, PostgreSQL and receivers: log in with a
-// key, save URLs, see a bad URL refused inline, send a test, and retry a
-// failed delivery so that it arrives with its original webhook-id.
+// key, save URLs, see a bad URL refused inline, send a test, retry a
+// failed delivery so that it arrives with its original webhook-id, and
+// find all of it on the Activity page.
 func TestBrowserSettingsAndDeliveries(t *testing.T) {
 	b := newBrowser(t)
 	s := newStack(t, shortSchedule)
@@ -386,6 +388,28 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 		t.Errorf("Retry all failed asked %q, want the count", q)
 	}
 	b.waitJS("every row succeeded", `document.querySelectorAll('#deliveries-body tr[data-status=succeeded]').length === 4`)
+
+	// Activity: everything done above, newest first, made through this
+	// browser's session, with the saved URLs.
+	activity := fmt.Sprintf("%s/ui/companies/%d/activity", s.api.URL, c.ID)
+	b.do("open activity", chromedp.Navigate(activity), chromedp.WaitVisible(chromedp.CSS("table.activity tbody tr")))
+	b.checkLayout("activity page")
+	whats := b.texts("table.activity tbody td[data-label=What]")
+	for _, want := range []string{"Delivery retried (bulk)", "Delivery retried", "Signing key revealed", "Webhooks saved", "Company created"} {
+		if !slices.ContainsFunc(whats, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("the activity page lacks %q: %v", want, whats)
+		}
+	}
+	if len(whats) == 0 || !strings.HasPrefix(whats[0], "Delivery retried (bulk)") {
+		t.Errorf("the newest change listed is %v, want the bulk retry", whats)
+	}
+	if who := b.texts("table.activity tbody td[data-label=Who]"); len(who) == 0 || !strings.Contains(who[0], "web session ses_") {
+		t.Errorf("the bulk retry's actor is shown as %v, want this browser's session", who)
+	}
+	if changes := strings.Join(b.texts("table.activity tbody td[data-label=Change]"), "\n"); !strings.Contains(changes, urlB) || !strings.Contains(changes, urlFlaky) {
+		t.Errorf("the saved URLs are not in the activity's changes:\n%s", changes)
+	}
+	b.screenshot("activity.png")
 }
 
 // sentWithID counts the requests the receiver got with this webhook-id.

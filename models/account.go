@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,13 +21,18 @@ type Account struct {
 	CreatedAt time.Time
 }
 
-// User belongs to an account and holds API keys.
+// User belongs to an account and holds API keys; its role bounds what
+// every one of its keys may do.
 type User struct {
 	ID        int64 `gorm:"primaryKey"`
 	AccountID int64 `gorm:"index"`
 	Email     string
 	Name      string
+	Role      Role
 	CreatedAt time.Time
+	// RemovedAt is set when the user was removed; the row stays so the
+	// audit trail can still name who did what.
+	RemovedAt *time.Time
 }
 
 // APIKey authenticates a user. Only a SHA-256 hash of the secret is stored;
@@ -40,6 +44,7 @@ type APIKey struct {
 	Name       string
 	Prefix     string
 	Hash       string `gorm:"uniqueIndex"`
+	Scope      Scope
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -81,11 +86,14 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Principal is who an API request acts as.
+// Principal is who an API request acts as: a user's key, with the user's
+// role and the key's scope as they are now.
 type Principal struct {
 	AccountID int64
 	UserID    int64
 	KeyID     string
+	Role      Role
+	Scope     Scope
 }
 
 // CreateAccountResult is what creating an account returns: the rows and the
@@ -109,11 +117,11 @@ func (s *Store) CreateAccount(ctx context.Context, name, email, secret string) (
 		if err := tx.Create(&res.Account).Error; err != nil {
 			return fmt.Errorf("create account: %w", err)
 		}
-		res.User = User{AccountID: res.Account.ID, Email: email, Name: name}
+		res.User = User{AccountID: res.Account.ID, Email: email, Name: name, Role: RoleAdmin}
 		if err := tx.Create(&res.User).Error; err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
-		key, err := insertAPIKey(tx, res.User, "default", secret)
+		key, err := insertAPIKey(tx, res.User, "default", ScopeFull, secret)
 		if err != nil {
 			return err
 		}
@@ -124,8 +132,9 @@ func (s *Store) CreateAccount(ctx context.Context, name, email, secret string) (
 	return res, err
 }
 
-func insertAPIKey(tx *gorm.DB, u User, name, secret string) (APIKey, error) {
+func insertAPIKey(tx *gorm.DB, u User, name string, scope Scope, secret string) (APIKey, error) {
 	key := APIKey{
+		Scope:     scope,
 		ID:        "key_" + randomHex(8),
 		UserID:    u.ID,
 		AccountID: u.AccountID,
@@ -166,73 +175,4 @@ func (s *Store) BootstrapAPIKey(ctx context.Context, secret string) (bool, error
 		return false, err
 	}
 	return true, nil
-}
-
-// Authenticate resolves an API key secret to its principal. The hash is
-// looked up by index and then compared in constant time.
-func (s *Store) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	if !strings.HasPrefix(secret, APIKeyPrefix) || len(secret) > 200 {
-		return Principal{}, ErrInvalidAPIKey
-	}
-	h := hashAPIKey(secret)
-	var key APIKey
-	err := s.db.WithContext(ctx).Where("hash = ?", h).Take(&key).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Principal{}, ErrInvalidAPIKey
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("load api key: %w", err)
-	}
-	if subtle.ConstantTimeCompare([]byte(key.Hash), []byte(h)) != 1 || key.RevokedAt != nil {
-		return Principal{}, ErrInvalidAPIKey
-	}
-	now := time.Now().UTC()
-	if key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) > time.Minute {
-		// Throttled so a busy key does not write on every request.
-		s.db.WithContext(ctx).Model(&APIKey{}).Where("id = ?", key.ID).Update("last_used_at", now)
-	}
-	return Principal{AccountID: key.AccountID, UserID: key.UserID, KeyID: key.ID}, nil
-}
-
-// CreateAPIKey adds a key for a user and returns it with its secret.
-func (s *Store) CreateAPIKey(ctx context.Context, p Principal, name string) (APIKey, string, error) {
-	var u User
-	if err := s.db.WithContext(ctx).Where("id = ? AND account_id = ?", p.UserID, p.AccountID).Take(&u).Error; err != nil {
-		return APIKey{}, "", notFound(err)
-	}
-	secret := NewAPIKeySecret()
-	key, err := insertAPIKey(s.db.WithContext(ctx), u, name, secret)
-	return key, secret, err
-}
-
-// ListAPIKeys lists a user's keys, newest first; secrets are never stored.
-func (s *Store) ListAPIKeys(ctx context.Context, p Principal) ([]APIKey, error) {
-	var keys []APIKey
-	err := s.db.WithContext(ctx).Where("user_id = ?", p.UserID).Order("created_at DESC, id").Find(&keys).Error
-	return keys, err
-}
-
-// APIKeyLive reports whether the user's key exists and is not revoked: one
-// indexed lookup, for checks made on every request of a browser session.
-func (s *Store) APIKeyLive(ctx context.Context, p Principal) (bool, error) {
-	var n int64
-	err := s.db.WithContext(ctx).Model(&APIKey{}).
-		Where("id = ? AND user_id = ? AND revoked_at IS NULL", p.KeyID, p.UserID).Count(&n).Error
-	return n > 0, err
-}
-
-// RevokeAPIKey revokes one of the user's keys; it is refused at once after.
-func (s *Store) RevokeAPIKey(ctx context.Context, p Principal, id string) (APIKey, error) {
-	var key APIKey
-	if err := s.db.WithContext(ctx).Where("id = ? AND user_id = ?", id, p.UserID).Take(&key).Error; err != nil {
-		return APIKey{}, notFound(err)
-	}
-	if key.RevokedAt == nil {
-		now := time.Now().UTC()
-		key.RevokedAt = &now
-		if err := s.db.WithContext(ctx).Model(&key).Update("revoked_at", now).Error; err != nil {
-			return APIKey{}, fmt.Errorf("revoke api key: %w", err)
-		}
-	}
-	return key, nil
 }

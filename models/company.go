@@ -90,10 +90,24 @@ type PlansPatch struct {
 // CreateCompany stores a new company with a fresh signing key.
 func (s *Store) CreateCompany(ctx context.Context, accountID int64, name, tz string, plans Plans) (Company, error) {
 	c := Company{AccountID: accountID, Name: name, TimeZone: tz, Plans: plans, SigningKey: NewSigningKey()}
-	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
-		return Company{}, fmt.Errorf("create company: %w", err)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&c).Error; err != nil {
+			return fmt.Errorf("create company: %w", err)
+		}
+		return recordAudit(tx, AuditEntry{AccountID: accountID, CompanyID: c.ID, Action: AuditCompanyCreate,
+			TargetType: "company", TargetID: fmt.Sprint(c.ID), After: auditCompany(c)})
+	})
+	if err != nil {
+		return Company{}, err
 	}
 	return c, nil
+}
+
+// auditCompany is what the audit trail says about a company: never its
+// signing keys.
+func auditCompany(c Company) map[string]any {
+	return map[string]any{"name": c.Name, "time_zone": c.TimeZone, "plans": c.Plans,
+		"legacy_signature_uses_previous_key": c.LegacySignatureUsesPreviousKey, "retry_window_seconds": c.RetryWindowSeconds}
 }
 
 // ListCompanies lists an account's companies in creation order.
@@ -126,6 +140,7 @@ func (s *Store) UpdateCompany(ctx context.Context, accountID, id int64, p Compan
 		if err := tx.Where("id = ? AND account_id = ?", id, accountID).Take(&c).Error; err != nil {
 			return notFound(err)
 		}
+		before := auditCompany(c)
 		if p.Name != nil {
 			c.Name = *p.Name
 		}
@@ -148,7 +163,8 @@ func (s *Store) UpdateCompany(ctx context.Context, accountID, id int64, p Compan
 			return fmt.Errorf("update company: %w", err)
 		}
 		out = c
-		return nil
+		return recordAudit(tx, AuditEntry{AccountID: accountID, CompanyID: c.ID, Action: AuditCompanyUpdate,
+			TargetType: "company", TargetID: fmt.Sprint(c.ID), Before: before, After: auditCompany(c)})
 	})
 	return out, err
 }
@@ -176,7 +192,8 @@ func (s *Store) RotateSigningKey(ctx context.Context, accountID, id int64, overl
 			return fmt.Errorf("rotate signing key: %w", err)
 		}
 		out = c
-		return nil
+		return recordAudit(tx, AuditEntry{AccountID: accountID, CompanyID: c.ID, Action: AuditSigningKeyRotate,
+			TargetType: "company", TargetID: fmt.Sprint(c.ID), After: map[string]any{"previous_key_expires_at": until}})
 	})
 	return out, err
 }

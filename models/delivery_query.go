@@ -135,3 +135,17 @@ func (s *Store) OpenDelivery(ctx context.Context, companyID int64, id string) (O
 	}
 	return out, nil
 }
+
+// AuditedAround records e in the audit trail in a transaction that commits
+// only if action (a request to Temporal, which the database cannot share
+// a transaction with) succeeds: an action that failed leaves no record.
+// The one gap left is a commit that fails after action succeeded; the
+// error then says so.
+func (s *Store) AuditedAround(ctx context.Context, e AuditEntry, action func() error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := recordAudit(tx, e); err != nil {
+			return fmt.Errorf("audit %s: %w", e.Action, err)
+		}
+		return action()
+	})
+}

@@ -33,6 +33,8 @@ func migrations() []*gormigrate.Migration {
 		{ID: "2026112704_attempt_time_index", Migrate: migrateAttemptTimeIndex, Rollback: rollbackAttemptTimeIndex},
 		{ID: "2026112705_retention_indexes", Migrate: migrateRetentionIndexes, Rollback: rollbackRetentionIndexes},
 		{ID: "2026112706_ui_sessions", Migrate: migrateUISessions, Rollback: rollbackUISessions},
+		{ID: "2026120110_users_roles", Migrate: migrateUsersRoles, Rollback: rollbackUsersRoles},
+		{ID: "2026120111_audit_events", Migrate: migrateAuditEvents, Rollback: rollbackAuditEvents},
 		{ID: "20261201_31_attempt_response", Migrate: migrateAttemptResponse, Rollback: rollbackAttemptResponse},
 		{ID: "2026120150_call_sizes", Migrate: migrateCallSizes, Rollback: rollbackCallSizes},
 		{ID: "2026120151_shared_limits", Migrate: migrateSharedLimits, Rollback: rollbackSharedLimits},

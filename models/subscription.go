@@ -83,9 +83,25 @@ func eventList() string {
 	return out
 }
 
-// CreateSubscriptions stores all inputs or none. Every failing item is
-// reported with its index.
+// CreateSubscriptions stores all inputs or none, recording each in the
+// audit trail. Every failing item is reported with its index.
 func (s *Store) CreateSubscriptions(ctx context.Context, c Company, ins []SubscriptionInput) ([]Subscription, error) {
+	return s.createSubscriptions(ctx, c, ins, false)
+}
+
+// CreateSubscriptionsBulk is CreateSubscriptions for the bulk route: the
+// audit trail gets one record listing every subscription made.
+func (s *Store) CreateSubscriptionsBulk(ctx context.Context, c Company, ins []SubscriptionInput) ([]Subscription, error) {
+	return s.createSubscriptions(ctx, c, ins, true)
+}
+
+// auditSubscription is what the audit trail says about a subscription.
+func auditSubscription(s Subscription) map[string]any {
+	return map[string]any{"id": s.ID, "event": s.Event, "url": s.URL, "active": s.Active,
+		"retry_window_seconds": s.RetryWindowSeconds, "rate_limit_per_second": s.RateLimitPerSecond}
+}
+
+func (s *Store) createSubscriptions(ctx context.Context, c Company, ins []SubscriptionInput, bulk bool) ([]Subscription, error) {
 	var errs ValidationErrors
 	seen := map[[2]string]int{}
 	for i, in := range ins {
@@ -131,8 +147,22 @@ func (s *Store) CreateSubscriptions(ctx context.Context, c Company, ins []Subscr
 				return fmt.Errorf("create subscription: %w", err)
 			}
 			out = append(out, sub)
+			if !bulk {
+				if err := recordAudit(tx, AuditEntry{AccountID: c.AccountID, CompanyID: c.ID, Action: AuditSubscriptionCreate,
+					TargetType: "subscription", TargetID: sub.ID, After: auditSubscription(sub)}); err != nil {
+					return err
+				}
+			}
 		}
-		return nil
+		if !bulk {
+			return nil
+		}
+		made := make([]map[string]any, 0, len(out))
+		for _, sub := range out {
+			made = append(made, auditSubscription(sub))
+		}
+		return recordAudit(tx, AuditEntry{AccountID: c.AccountID, CompanyID: c.ID, Action: AuditSubscriptionBulk,
+			TargetType: "company", TargetID: fmt.Sprint(c.ID), After: map[string]any{"subscriptions": made}})
 	})
 	if err != nil {
 		return nil, err
@@ -177,6 +207,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, c Company, id string, p 
 		if err := tx.Where("id = ? AND company_id = ?", id, c.ID).Take(&sub).Error; err != nil {
 			return notFound(err)
 		}
+		before := auditSubscription(sub)
 		if p.Event != nil {
 			sub.Event = *p.Event
 		}
@@ -219,21 +250,33 @@ func (s *Store) UpdateSubscription(ctx context.Context, c Company, id string, p 
 			return fmt.Errorf("update subscription: %w", err)
 		}
 		out = sub
-		return nil
+		return recordAudit(tx, AuditEntry{AccountID: c.AccountID, CompanyID: c.ID, Action: AuditSubscriptionUpdate,
+			TargetType: "subscription", TargetID: sub.ID, Before: before, After: auditSubscription(sub)})
 	})
 	return out, err
 }
 
 // DeleteSubscription removes one subscription of the company.
 func (s *Store) DeleteSubscription(ctx context.Context, companyID int64, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND company_id = ?", id, companyID).Delete(&Subscription{})
-	if res.Error != nil {
-		return fmt.Errorf("delete subscription: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var sub Subscription
+		if err := tx.Where("id = ? AND company_id = ?", id, companyID).Take(&sub).Error; err != nil {
+			return notFound(err)
+		}
+		var co Company
+		if err := tx.Select("id", "account_id").Where("id = ?", companyID).Take(&co).Error; err != nil {
+			return fmt.Errorf("load company: %w", notFound(err))
+		}
+		res := tx.Where("id = ? AND company_id = ?", id, companyID).Delete(&Subscription{})
+		if res.Error != nil {
+			return fmt.Errorf("delete subscription: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return recordAudit(tx, AuditEntry{AccountID: co.AccountID, CompanyID: companyID, Action: AuditSubscriptionDelete,
+			TargetType: "subscription", TargetID: sub.ID, Before: auditSubscription(sub)})
+	})
 }
 
 // ActiveSubscriptions lists the endpoints that should receive event now, in
@@ -293,9 +336,10 @@ func (s *Store) ReplaceWebhooks(ctx context.Context, c Company, view map[EventKe
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing []Subscription
-		if err := tx.Where("company_id = ?", c.ID).Find(&existing).Error; err != nil {
+		if err := tx.Where("company_id = ?", c.ID).Order("id").Find(&existing).Error; err != nil {
 			return fmt.Errorf("load subscriptions: %w", err)
 		}
+		before := viewOf(existing)
 		for _, sub := range existing {
 			k := [2]string{string(sub.Event), sub.URL}
 			if want[k] {
@@ -320,10 +364,24 @@ func (s *Store) ReplaceWebhooks(ctx context.Context, c Company, view map[EventKe
 				}
 			}
 		}
-		return nil
+		var after []Subscription
+		if err := tx.Where("company_id = ?", c.ID).Order("id").Find(&after).Error; err != nil {
+			return fmt.Errorf("load subscriptions: %w", err)
+		}
+		return recordAudit(tx, AuditEntry{AccountID: c.AccountID, CompanyID: c.ID, Action: AuditWebhooksReplace,
+			TargetType: "company", TargetID: fmt.Sprint(c.ID), Before: before, After: viewOf(after)})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.WebhooksView(ctx, c.ID)
+}
+
+// viewOf maps each event that has URLs to them, in subscription order.
+func viewOf(subs []Subscription) map[EventKey][]string {
+	view := map[EventKey][]string{}
+	for _, sub := range subs {
+		view[sub.Event] = append(view[sub.Event], sub.URL)
+	}
+	return view
 }

@@ -35,9 +35,18 @@ func authenticate(store *models.Store, sessions *ui.Sessions) gin.HandlerFunc {
 			writeError(c, fmt.Errorf("authenticate: %w", err))
 			return
 		}
-		c.Set(principalKey, p)
+		setPrincipal(c, p, "")
 		c.Next()
 	}
+}
+
+// setPrincipal stores who the request acts as, for the handlers, and as an
+// audit actor in the request's context, for the Store's audit records.
+func setPrincipal(c *gin.Context, p models.Principal, sessionID string) {
+	c.Set(principalKey, p)
+	actor := models.Actor{UserID: p.UserID, KeyID: p.KeyID, SessionID: sessionID, IP: c.ClientIP(),
+		UserAgent: c.Request.UserAgent(), RequestID: requestIDFrom(c)}
+	c.Request = c.Request.WithContext(models.WithActor(c.Request.Context(), actor))
 }
 
 // authenticateSession admits a browser logged in at /ui/login. The cookie
@@ -62,7 +71,7 @@ func authenticateSession(c *gin.Context, sessions *ui.Sessions) {
 			return
 		}
 	}
-	c.Set(principalKey, sess.Principal)
+	setPrincipal(c, sess.Principal, sess.AuditID)
 	c.Next()
 }
 

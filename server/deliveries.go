@@ -112,7 +112,7 @@ func (h deliveryHandlers) retryBulk(c *gin.Context) {
 		writeError(c, noTemporal())
 		return
 	}
-	ctx := c.Request.Context()
+	ctx := withBulkRetry(c.Request.Context())
 	ds, more, err := h.store.ListDeliveries(ctx, companyFrom(c).ID, f)
 	if err != nil {
 		writeError(c, err)
@@ -219,9 +219,16 @@ func (h deliveryHandlers) start(ctx context.Context, company models.Company, d m
 	if h.temporal == nil {
 		return nil, noTemporal()
 	}
-	run, err := h.execute(ctx, d, retryWindow(company, sub))
+	var run client.WorkflowRun
+	err = h.store.AuditedAround(ctx, retryAudit(company, d, retryAction(ctx)), func() error {
+		var err error
+		if run, err = h.execute(ctx, d, retryWindow(company, sub)); err != nil {
+			return fmt.Errorf("start %s: %w: %w", workflows.DeliveryWorkflowID(d.ID), errTemporalDown, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w: %w", workflows.DeliveryWorkflowID(d.ID), errTemporalDown, err)
+		return nil, err
 	}
 	return run, nil
 }

@@ -109,12 +109,16 @@ type subscriptionPageJSON struct {
 
 type createAPIKeyRequest struct {
 	Name string `json:"name"`
+	// Scope is full (the default), read_only or ingest.
+	Scope string `json:"scope"`
 }
 
 // apiKeyJSON never carries the secret or its hash.
 type apiKeyJSON struct {
 	ID         string     `json:"id"`
+	UserID     int64      `json:"user_id"`
 	Name       string     `json:"name"`
+	Scope      string     `json:"scope"`
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
@@ -124,7 +128,9 @@ type apiKeyJSON struct {
 // newAPIKeyJSON is the only answer that carries a key's secret.
 type newAPIKeyJSON struct {
 	ID        string    `json:"id"`
+	UserID    int64     `json:"user_id"`
 	Name      string    `json:"name"`
+	Scope     string    `json:"scope"`
 	Prefix    string    `json:"prefix"`
 	CreatedAt time.Time `json:"created_at"`
 	Key       string    `json:"key"`
@@ -204,12 +210,19 @@ func toWebhooksJSON(view map[models.EventKey][]string) map[string][]string {
 func toAPIKeyJSON(k models.APIKey) apiKeyJSON {
 	return apiKeyJSON{
 		ID:         k.ID,
+		UserID:     k.UserID,
 		Name:       k.Name,
+		Scope:      string(k.Scope),
 		Prefix:     k.Prefix,
 		CreatedAt:  apiTime(k.CreatedAt),
 		LastUsedAt: utcPtr(k.LastUsedAt),
 		RevokedAt:  utcPtr(k.RevokedAt),
 	}
+}
+
+func toNewAPIKeyJSON(k models.APIKey, secret string) newAPIKeyJSON {
+	return newAPIKeyJSON{ID: k.ID, UserID: k.UserID, Name: k.Name, Scope: string(k.Scope), Prefix: k.Prefix,
+		CreatedAt: apiTime(k.CreatedAt), Key: secret}
 }
 
 // mapAll converts a list; it never returns nil, so empty lists encode as [].

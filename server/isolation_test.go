@@ -62,6 +62,13 @@ var isolationBodies = map[string]string{
 	"GET /v1/companies/:company_id/deliveries/:id":        ``,
 	"GET /v1/companies/:company_id/subscriptions/:id":     ``,
 	"DELETE /v1/api-keys/:id":                             ``,
+	"POST /v1/users":                                      `{"name":"Iso User","email":"iso-new@example.com","role":"member"}`,
+	"PATCH /v1/users/:id":                                 `{"name":"renamed user"}`,
+	"DELETE /v1/users/:id":                                ``,
+	"GET /v1/users/:id":                                   ``,
+	"GET /v1/users":                                       ``,
+	"GET /v1/audit-events":                                ``,
+	"POST /v1/companies/:company_id/webhooks/test":        `{"event":"post_call"}`,
 	"GET /v1/companies/:company_id":                       ``,
 	"GET /v1/companies/:company_id/subscriptions":         ``,
 	"GET /v1/companies/:company_id/webhooks":              ``,
@@ -72,11 +79,12 @@ var isolationBodies = map[string]string{
 
 // pathIDs fill a route's path parameters, named by the segment before them.
 type pathIDs struct {
-	company, subscription, delivery, apiKey string
+	company, subscription, delivery, apiKey, user string
 }
 
 // madeUp names objects that exist nowhere.
-var madeUp = pathIDs{company: "2147480000", subscription: "sub_doesnotexist", delivery: "msg_doesnotexist", apiKey: "key_0000000000000000"}
+var madeUp = pathIDs{company: "2147480000", subscription: "sub_doesnotexist", delivery: "msg_doesnotexist",
+	apiKey: "key_0000000000000000", user: "2147480000"}
 
 func fillPath(t *testing.T, pattern string, v pathIDs) string {
 	t.Helper()
@@ -98,6 +106,8 @@ func fillPath(t *testing.T, pattern string, v pathIDs) string {
 			segs[i] = v.delivery
 		case "api-keys":
 			segs[i] = v.apiKey
+		case "users":
+			segs[i] = v.user
 		default:
 			t.Fatalf("route %s: the isolation test does not know what %s after %q names; teach fillPath", pattern, s, prev)
 		}
@@ -105,11 +115,14 @@ func fillPath(t *testing.T, pattern string, v pathIDs) string {
 	return strings.Join(segs, "/")
 }
 
-// fixture is one set of account A's objects, fresh for each route so that
-// a route that deletes or revokes cannot spoil the next one.
+// fixture is one set of account A's objects, fresh for each route (and
+// each grant allowed to call it) so that a route that deletes or revokes
+// cannot spoil the next request. The API key belongs to p, whose own keys
+// the key routes manage; the user is a member of A, not p.
 type fixture struct {
 	pathIDs
 	company models.Company
+	owner   models.Principal
 	markers []string // strings only A's objects contain
 }
 
@@ -117,6 +130,10 @@ func newFixture(t *testing.T, store *models.Store, p models.Principal, n int) fi
 	t.Helper()
 	ctx := context.Background()
 	tag := fmt.Sprintf("a%d-%d", n, time.Now().UnixNano())
+	u, err := store.CreateUser(ctx, p.AccountID, models.UserInput{Name: "User " + tag, Email: tag + "@a.example.com", Role: models.RoleMember})
+	if err != nil {
+		t.Fatal(err)
+	}
 	co, err := store.CreateCompany(ctx, p.AccountID, "A company "+tag, "UTC", models.Plans{})
 	if err != nil {
 		t.Fatal(err)
@@ -137,16 +154,19 @@ func newFixture(t *testing.T, store *models.Store, p models.Principal, n int) fi
 		t.Fatal(err)
 	}
 	return fixture{
-		pathIDs: pathIDs{company: itoa(co.ID), subscription: subs[0].ID, delivery: d.ID, apiKey: key.ID},
+		pathIDs: pathIDs{company: itoa(co.ID), subscription: subs[0].ID, delivery: d.ID, apiKey: key.ID, user: itoa(u.User.ID)},
 		company: co,
-		markers: []string{tag, co.SigningKey, models.WebhookSecret(co.SigningKey), subs[0].ID, d.ID, key.ID, key.Prefix},
+		owner:   p,
+		markers: []string{tag, co.SigningKey, models.WebhookSecret(co.SigningKey), subs[0].ID, d.ID, key.ID, key.Prefix,
+			u.Key.ID, u.Key.Prefix},
 	}
 }
 
-// snapshot is A's objects as stored, to prove B's requests changed nothing.
-func (f fixture) snapshot(t *testing.T, store *models.Store, p models.Principal) []any {
+// snapshot is A's objects as stored, to prove refused requests changed nothing.
+func (f fixture) snapshot(t *testing.T, store *models.Store) []any {
 	t.Helper()
 	ctx := context.Background()
+	p := f.owner
 	co, err := store.GetCompany(ctx, p.AccountID, f.company.ID)
 	if err != nil {
 		t.Fatalf("A's company: %v", err)
@@ -169,17 +189,31 @@ func (f fixture) snapshot(t *testing.T, store *models.Store, p models.Principal)
 			key = &keys[i]
 		}
 	}
-	return []any{co, sub, d, attempts, key}
+	users, err := store.ListUsers(ctx, p.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := store.ListAccountAPIKeys(ctx, p.AccountID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		all[i].LastUsedAt = nil // authenticating a key touches it; that is no change
+	}
+	return []any{co, sub, d, attempts, key, users, all}
 }
 
 // TestTenantIsolationMatrix runs every route gin has registered against
-// account A's real objects: A's key may use them, B's key gets exactly the
-// answer a made-up id gets, and no, revoked or malformed keys get 401.
+// account A's real objects, with a key of every role and scope of A and of
+// another account B: A's keys are served exactly when their role and scope
+// allow the route and otherwise get 403 forbidden and change nothing; B's
+// keys get exactly the answer a made-up id gets, whatever their grant; and
+// no, revoked or malformed keys get 401.
 func TestTenantIsolationMatrix(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	// The same router, with rate limiting off: the matrix sends hundreds
-	// of requests with one key in a few seconds.
+	// The same router, with rate limiting off: the matrix sends thousands
+	// of requests in a few seconds.
 	srv := server.New(server.Deps{Store: a.store, Logger: slog.New(slog.NewTextHandler(a.logs, nil)),
 		Config: server.Config{RateLimitPerSecond: -1}})
 	ts := httptest.NewServer(srv.Handler())
@@ -191,10 +225,16 @@ func TestTenantIsolationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pA := models.Principal{AccountID: accA.Account.ID, UserID: accA.User.ID, KeyID: accA.Key.ID}
+	pA := models.Principal{AccountID: accA.Account.ID, UserID: accA.User.ID, KeyID: accA.Key.ID, Role: models.RoleAdmin, Scope: models.ScopeFull}
 	keyA := accA.Secret
-	keyB := a.account("b")
+	accB, err := a.store.CreateAccount(ctx, "b", "b@example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyB := accB.Secret
 	coB := strings.TrimPrefix(a.company(keyB, map[string]any{"name": "B's own"}), "/v1/companies/")
+	holdersA := holders(t, a.store, accA.Account.ID, "ha")
+	holdersB := holders(t, a.store, accB.Account.ID, "hb")
 	revoked, revokedSecret, err := a.store.CreateAPIKey(ctx, pA, "revoked")
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +253,7 @@ func TestTenantIsolationMatrix(t *testing.T) {
 	}
 
 	routes := srv.Engine().Routes()
-	if len(routes) < 15 {
+	if len(routes) < 20 {
 		t.Fatalf("only %d routes registered", len(routes))
 	}
 	for n, rt := range routes {
@@ -230,8 +270,6 @@ func TestTenantIsolationMatrix(t *testing.T) {
 			if !known && rt.Method != http.MethodGet && rt.Method != http.MethodDelete {
 				body = `{}`
 			}
-			f := newFixture(t, a.store, pA, n)
-			pathA := fillPath(t, rt.Path, f.pathIDs)
 			send := func(path, auth string) response {
 				h := http.Header{}
 				if auth != "" {
@@ -243,8 +281,10 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				}
 				return a.doWithHeader(rt.Method, path, b, h)
 			}
+			f := newFixture(t, a.store, pA, n)
+			pathA := fillPath(t, rt.Path, f.pathIDs)
+			before := f.snapshot(t, a.store)
 
-			before := f.snapshot(t, a.store, pA)
 			for _, bad := range badAuth {
 				what, r := bad.what, send(pathA, bad.header)
 				if r.status != http.StatusUnauthorized {
@@ -270,17 +310,30 @@ func TestTenantIsolationMatrix(t *testing.T) {
 					}
 				}
 			}
-			bearerB := "Bearer " + keyB
-			if strings.Contains(rt.Path, ":") {
-				// B's key on A's ids answers exactly what made-up ids answer.
-				got, want := send(pathA, bearerB), send(fillPath(t, rt.Path, madeUp), bearerB)
-				if got.status != http.StatusNotFound || string(got.body) != string(want.body) {
-					t.Errorf("B's key on A's ids: %d %s; want 404 byte-identical to made-up ids: %d %s", got.status, got.body, want.status, want.body)
+			// Every grant of B: A's ids answer byte for byte what made-up
+			// ids answer (404, or 403 when the grant may not call the route).
+			bKeys := append([]holder{{grant: grant{models.RoleAdmin, models.ScopeFull}, secret: keyB}}, holdersB...)
+			for _, hb := range bKeys {
+				bearerB := "Bearer " + hb.secret
+				if strings.Contains(rt.Path, ":") {
+					got, want := send(pathA, bearerB), send(fillPath(t, rt.Path, madeUp), bearerB)
+					wantStatus := http.StatusNotFound
+					if !mayCall(hb.grant, rt.Method, rt.Path) {
+						wantStatus = http.StatusForbidden
+					}
+					if got.status != wantStatus || string(got.body) != string(want.body) {
+						t.Errorf("B's %s key on A's ids: %d %s; want %d byte-identical to made-up ids: %d %s",
+							hb.grant, got.status, got.body, wantStatus, want.status, want.body)
+					}
+					leaks("B's "+hb.grant.String()+" key on A's ids", got)
+				} else {
+					// Account-wide routes (lists, creation): B sees only B's things.
+					leaks("B's "+hb.grant.String()+" account-wide request", send(pathA, bearerB))
 				}
-				leaks("B's key on A's ids", got)
 			}
 			if strings.Contains(rt.Path, ":company_id") {
 				// Inside B's own company, A's inner ids are unknown too.
+				bearerB := "Bearer " + keyB
 				inB := f.pathIDs
 				inB.company = coB
 				missing := madeUp
@@ -291,23 +344,38 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				}
 				leaks("B's own company", got)
 			}
-			if !strings.Contains(rt.Path, ":") {
-				// Account-wide routes (lists, creation): B sees only B's things.
-				leaks("B's account-wide request", send(pathA, bearerB))
+
+			// A's grants that may not call the route: 403 forbidden.
+			for _, h := range holdersA {
+				if mayCall(h.grant, rt.Method, rt.Path) {
+					continue
+				}
+				r := send(pathA, "Bearer "+h.secret)
+				if r.status != http.StatusForbidden || r.apiErr(t).Error.Code != "forbidden" {
+					t.Errorf("A's %s key: %d %s; want 403 forbidden", h.grant, r.status, r.body)
+				}
 			}
-			if after := f.snapshot(t, a.store, pA); !reflect.DeepEqual(before, after) {
-				t.Errorf("requests without A's key changed A's objects:\nbefore %+v\nafter  %+v", before, after)
+			if after := f.snapshot(t, a.store); !reflect.DeepEqual(before, after) {
+				t.Errorf("refused requests changed A's objects:\nbefore %+v\nafter  %+v", before, after)
 			}
 
-			// Last, A itself: neither refused nor "not found".
-			r := send(pathA, "Bearer "+keyA)
-			switch {
-			case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden || r.status == http.StatusNotFound:
-				t.Errorf("A's own key on A's ids: %d %s", r.status, r.body)
-			case r.status == http.StatusServiceUnavailable && r.apiErr(t).Error.Code == "temporal_unavailable":
-				// Validated and would go to Temporal, which this server lacks.
-			case r.status >= 500:
-				t.Errorf("A's own key on A's ids: %d %s", r.status, r.body)
+			// Last, A's grants that may: neither refused nor "not found",
+			// each on fresh objects (the key routes on the holder's own key).
+			allowed := append([]holder{{grant: grant{models.RoleAdmin, models.ScopeFull}, p: pA, secret: keyA}}, holdersA...)
+			for i, h := range allowed {
+				if !mayCall(h.grant, rt.Method, rt.Path) {
+					continue
+				}
+				own := newFixture(t, a.store, h.p, 1000*n+i)
+				r := send(fillPath(t, rt.Path, own.pathIDs), "Bearer "+h.secret)
+				switch {
+				case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden || r.status == http.StatusNotFound:
+					t.Errorf("A's own %s key on A's ids: %d %s", h.grant, r.status, r.body)
+				case r.status == http.StatusServiceUnavailable && (r.apiErr(t).Error.Code == "temporal_unavailable" || r.apiErr(t).Error.Code == "test_send_unavailable"):
+					// Validated and would go to Temporal or a receiver, which this server lacks.
+				case r.status >= 500:
+					t.Errorf("A's own %s key on A's ids: %d %s", h.grant, r.status, r.body)
+				}
 			}
 		})
 	}

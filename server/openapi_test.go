@@ -216,8 +216,11 @@ var schemaTypes = map[string]any{
 	"Error": errorResponse{}, "ErrorBody": errorBody{}, "ErrorDetail": errorDetail{},
 	"Readiness":           readinessJSON{},
 	"CreateAPIKeyRequest": createAPIKeyRequest{}, "APIKey": apiKeyJSON{}, "NewAPIKey": newAPIKeyJSON{},
-	"APIKeyList": listJSON[apiKeyJSON]{},
-	"Plans":      plansJSON{}, "PlansPatch": plansPatchJSON{},
+	"APIKeyList":        listJSON[apiKeyJSON]{},
+	"CreateUserRequest": createUserRequest{}, "UpdateUserRequest": updateUserRequest{}, "User": userJSON{},
+	"NewUser": newUserJSON{}, "RemovedUser": removedUserJSON{}, "UserList": listJSON[userJSON]{},
+	"AuditActor": auditActorJSON{}, "AuditEvent": auditEventJSON{}, "AuditEventPage": auditPageJSON{},
+	"Plans": plansJSON{}, "PlansPatch": plansPatchJSON{},
 	"CreateCompanyRequest": createCompanyRequest{}, "UpdateCompanyRequest": updateCompanyRequest{},
 	"Company": companyJSON{}, "CompanyWithKey": companyWithKeyJSON{}, "CompanyList": listJSON[companyJSON]{},
 	"SubscriptionRequest": subscriptionRequest{}, "UpdateSubscriptionRequest": updateSubscriptionRequest{},
@@ -231,7 +234,7 @@ var schemaTypes = map[string]any{
 
 // schemasWithoutStruct are described by other checks below (enums, the
 // webhooks view) or have no Go struct.
-var schemasWithoutStruct = []string{"Health", "EventKey", "DeliveryStatus", "Webhooks", "URLList"}
+var schemasWithoutStruct = []string{"Health", "EventKey", "DeliveryStatus", "Webhooks", "URLList", "Role", "Scope"}
 
 // Each described body has exactly the fields of its Go type, with matching
 // JSON types; enums list exactly the values the code accepts.
@@ -275,6 +278,15 @@ func TestOpenAPISchemasMatchWireTypes(t *testing.T) {
 		events = append(events, string(e))
 	}
 	checkEnum(t, schemas, "EventKey", events)
+	var roles, scopes []string
+	for _, r := range models.AllRoles {
+		roles = append(roles, string(r))
+	}
+	for _, sc := range models.AllScopes {
+		scopes = append(scopes, string(sc))
+	}
+	checkEnum(t, schemas, "Role", roles)
+	checkEnum(t, schemas, "Scope", scopes)
 	checkEnum(t, schemas, "DeliveryStatus", []string{string(models.DeliveryPending), string(models.DeliverySucceeded),
 		string(models.DeliveryFailed), string(models.DeliverySkipped)})
 	webhookKeys := keys(schemaProperties(t, doc, schemas["Webhooks"]))

@@ -16,6 +16,13 @@ func newRouter(d Deps) *gin.Engine {
 	// An API answers a stray slash with a JSON 404, not a redirect.
 	r.RedirectTrailingSlash = false
 	r.Use(observeHTTP(d.Metrics), assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes))
+	// Only the configured proxies may name the client's address (the audit
+	// trail records it); with none, it is the connection's peer.
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		// main checks Config.Validate first; trusting nobody is the safe fallback.
+		d.Logger.Error("trusted proxies ignored", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.NoRoute(noRoute)
 	r.NoMethod(noMethod)
 
@@ -29,14 +36,25 @@ func newRouter(d Deps) *gin.Engine {
 	subscriptions := subscriptionHandlers{store: d.Store}
 	webhooks := webhookHandlers{store: d.Store}
 	apiKeys := apiKeyHandlers{store: d.Store}
+	users := userHandlers{store: d.Store}
+	audit := auditHandlers{store: d.Store}
+	signingKeys := signingKeyHandlers{store: d.Store}
 
 	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now)
 	// The web pages' sessions; /v1 accepts their cookie in place of a key.
 	sessions := ui.NewSessions(d.Store, ui.SessionTTL)
-	v1 := r.Group("/v1", authenticate(d.Store, sessions), limits.middleware)
+	// authorize checks the key's scope and the user's role for every route
+	// (permissions.go) before any handler loads anything.
+	v1 := r.Group("/v1", authenticate(d.Store, sessions), limits.middleware, authorize)
 	v1.POST("/api-keys", apiKeys.create)
 	v1.GET("/api-keys", apiKeys.list)
 	v1.DELETE("/api-keys/:id", apiKeys.revoke)
+	v1.POST("/users", users.create)
+	v1.GET("/users", users.list)
+	v1.GET("/users/:id", users.get)
+	v1.PATCH("/users/:id", users.update)
+	v1.DELETE("/users/:id", users.remove)
+	v1.GET("/audit-events", audit.list)
 	v1.POST("/companies", companies.create)
 	v1.GET("/companies", companies.list)
 
@@ -46,7 +64,7 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.GET("", companies.get)
 	companyGroup.PATCH("", companies.update)
 	companyGroup.POST("/signing-key/rotate", companies.rotateSigningKey)
-	companyGroup.GET("/signing-key", getSigningKey)
+	companyGroup.GET("/signing-key", signingKeys.reveal)
 
 	companyGroup.POST("/subscriptions", subscriptions.create)
 	companyGroup.POST("/subscriptions/bulk", subscriptions.createBulk)

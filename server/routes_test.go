@@ -101,3 +101,33 @@ func TestPanicAnswersGenericJSON(t *testing.T) {
 		t.Errorf("panic not logged with its request id: %s", logs.String())
 	}
 }
+
+// The audit trail's client address comes from X-Forwarded-For only when
+// the connection is from a configured proxy; a bad proxy setting is named.
+func TestTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		proxies []string
+		want    string
+	}{{nil, "127.0.0.1"}, {[]string{"127.0.0.1/32"}, "203.0.113.9"}} {
+		a := newAPI(t)
+		srv := httptest.NewServer(server.New(server.Deps{Store: a.store, Config: server.Config{TrustedProxies: tc.proxies}}).Handler())
+		a.url = srv.URL
+		key := a.account("acme")
+		h := http.Header{"Authorization": {"Bearer " + key}, "X-Forwarded-For": {"203.0.113.9"}}
+		a.doWithHeader(http.MethodPost, "/v1/companies", map[string]any{"name": "Co"}, h).want(t, http.StatusCreated)
+		var page struct {
+			Data []struct{ IP string } `json:"data"`
+		}
+		a.do(http.MethodGet, "/v1/audit-events", key, nil).decode(t, &page)
+		if len(page.Data) != 1 || page.Data[0].IP != tc.want {
+			t.Errorf("proxies %v: audit IP %+v, want %s", tc.proxies, page.Data, tc.want)
+		}
+		srv.Close()
+	}
+	if err := (server.Config{TrustedProxies: []string{"10.0.0.0/8", "192.0.2.1"}}).Validate(); err != nil {
+		t.Error(err)
+	}
+	if err := (server.Config{TrustedProxies: []string{"proxy.internal"}}).Validate(); err == nil {
+		t.Error("a host name was accepted as a trusted proxy")
+	}
+}

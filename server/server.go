@@ -3,8 +3,10 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,6 +41,23 @@ type Config struct {
 	// latest value); an event past it gets 413 call_too_large. Zero means
 	// DefaultMaxCallBytes; it is capped at MaxCallBytesLimit.
 	MaxCallBytes int
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client (the IP the audit trail records);
+	// empty trusts none.
+	TrustedProxies []string
+}
+
+// Validate reports a setting New cannot use.
+func (c Config) Validate() error {
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return fmt.Errorf("trusted proxy %q (CALLHOOKS_TRUSTED_PROXIES) is neither an IP address nor a CIDR such as 10.0.0.0/8", p)
+		}
+	}
+	return nil
 }
 
 func (c Config) withDefaults() Config {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,11 +19,23 @@ type signingKeyJSON struct {
 	PreviousKeyExpiresAt *time.Time `json:"previous_key_expires_at"`
 }
 
-// getSigningKey shows the company's signing key. Company answers leave the
-// key out so it is not copied into every log and cache; this is the one
-// place to read it again, and it is marked uncacheable.
-func getSigningKey(c *gin.Context) {
+// signingKeyHandlers shows a company's signing key.
+type signingKeyHandlers struct {
+	store *models.Store
+}
+
+// reveal shows the company's signing key. Company answers leave the key
+// out so it is not copied into every log and cache; this is the one place
+// to read it again, it is marked uncacheable, and it is recorded in the
+// audit trail before the key is sent (no record, no key).
+func (h signingKeyHandlers) reveal(c *gin.Context) {
 	co := companyFrom(c)
+	err := h.store.RecordAudit(c.Request.Context(), models.AuditEntry{AccountID: co.AccountID, CompanyID: co.ID,
+		Action: models.AuditSigningKeyReveal, TargetType: "company", TargetID: strconv.FormatInt(co.ID, 10)})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
 	out := signingKeyJSON{SigningKey: co.SigningKey, WebhookSecret: models.WebhookSecret(co.SigningKey)}
 	if keys := co.ActiveKeys(time.Now()); len(keys) > 1 {
 		out.PreviousKeyExpiresAt = utcPtr(co.PreviousKeyExpiresAt)

@@ -44,7 +44,7 @@ func (h subscriptionHandlers) createBulk(c *gin.Context) {
 		writeError(c, invalidInput("invalid_count", "subscriptions", "subscriptions must list 1 to %d items; got %d", maxBulkItems, n))
 		return
 	}
-	subs, err := h.store.CreateSubscriptions(c.Request.Context(), companyFrom(c), mapAll(req.Subscriptions, subscriptionRequest.toModel))
+	subs, err := h.store.CreateSubscriptionsBulk(c.Request.Context(), companyFrom(c), mapAll(req.Subscriptions, subscriptionRequest.toModel))
 	if err != nil {
 		writeError(c, duplicateAsConflict(err))
 		return

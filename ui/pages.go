@@ -38,6 +38,10 @@ func (p *pages) requireSession(c *gin.Context) {
 		return
 	}
 	c.Set(sessionKey, sess)
+	if !sess.Principal.Can(models.PermRead) {
+		p.fail(c, http.StatusForbidden, "This API key has the ingest scope: it may only post events. Log out and log in with a full or read_only key.", nil)
+		return
+	}
 	c.Next()
 }
 

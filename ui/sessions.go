@@ -40,6 +40,9 @@ type Session struct {
 	// X-CSRF-Token header (or a form's csrf_token field) on unsafe requests.
 	CSRFToken string
 	Expires   time.Time
+	// AuditID names the session in the audit trail: a prefix of the hash
+	// stored for it, which cannot be turned back into the cookie.
+	AuditID string
 }
 
 // CSRFValid compares token with the session's in constant time.
@@ -101,8 +104,9 @@ func (s *Sessions) Create(ctx context.Context, p models.Principal) (string, Sess
 }
 
 // Resolve returns the request's live session, or ErrNoSession. It also
-// ends the session when its API key has been revoked, so revoking a key
-// logs its browsers out at once.
+// ends the session when its API key has been revoked (or its user
+// removed), so revoking a key logs its browsers out at once. The
+// principal carries the user's role and the key's scope as they are now.
 func (s *Sessions) Resolve(ctx context.Context, r *http.Request) (Session, error) {
 	if s == nil {
 		return Session{}, ErrNoSession
@@ -119,18 +123,19 @@ func (s *Sessions) Resolve(ctx context.Context, r *http.Request) (Session, error
 	if err != nil {
 		return Session{}, err
 	}
-	sess := Session{Principal: models.Principal{AccountID: row.AccountID, UserID: row.UserID, KeyID: row.KeyID},
-		CSRFToken: row.CSRFToken, Expires: row.ExpiresAt}
-	live, err := s.keyLive(ctx, sess.Principal)
-	if err != nil {
-		return Session{}, err
-	}
-	if !live {
+	p, err := s.store.SessionPrincipal(ctx, models.Principal{AccountID: row.AccountID, UserID: row.UserID, KeyID: row.KeyID})
+	if errors.Is(err, models.ErrInvalidAPIKey) {
 		_ = s.store.DeleteUISession(ctx, key)
 		return Session{}, ErrNoSession
 	}
-	return sess, nil
+	if err != nil {
+		return Session{}, fmt.Errorf("check session key: %w", err)
+	}
+	return Session{Principal: p, CSRFToken: row.CSRFToken, Expires: row.ExpiresAt, AuditID: auditID(key)}, nil
 }
+
+// auditID is how the audit trail names a session.
+func auditID(storedID string) string { return "ses_" + storedID[:16] }
 
 // Delete ends the request's session, if any.
 func (s *Sessions) Delete(ctx context.Context, r *http.Request) error {
@@ -139,15 +144,6 @@ func (s *Sessions) Delete(ctx context.Context, r *http.Request) error {
 		return nil
 	}
 	return s.store.DeleteUISession(ctx, hashID(c.Value))
-}
-
-// keyLive checks the login's API key is still unrevoked.
-func (s *Sessions) keyLive(ctx context.Context, p models.Principal) (bool, error) {
-	live, err := s.store.APIKeyLive(ctx, p)
-	if err != nil {
-		return false, fmt.Errorf("check session key: %w", err)
-	}
-	return live, nil
 }
 
 // sweep deletes expired sessions, at most once per sweepEvery per process;

@@ -1,5 +1,5 @@
-// Package ui is Callhooks' web front: the Webhooks settings page and the
-// deliveries page, rendered on the server from embedded templates, with a
+// Package ui is Callhooks' web front: the Webhooks settings page, the
+// deliveries page and the Activity (audit trail) page, rendered on the server from embedded templates, with a
 // little vanilla JavaScript that calls the JSON API (/v1) using the
 // browser's session cookie and CSRF token. There is no frontend build step.
 package ui
@@ -74,6 +74,7 @@ func Mount(r gin.IRouter, d Deps) {
 	signedIn.GET("/", p.companies)
 	signedIn.GET("/companies/:company_id/webhooks", p.withCompany(p.webhooks))
 	signedIn.GET("/companies/:company_id/deliveries", p.withCompany(p.deliveries))
+	signedIn.GET("/companies/:company_id/activity", p.withCompany(p.activity))
 }
 
 // parseTemplates pairs each page with the layout; a broken template is a
@@ -94,7 +95,7 @@ func parseTemplates() map[string]*template.Template {
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "companies", "webhooks", "deliveries", "error"} {
+	for _, name := range []string{"login", "companies", "webhooks", "deliveries", "activity", "error"} {
 		t := template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 		out[name] = t
 	}
@@ -153,7 +154,7 @@ type view struct {
 	Title        string
 	CSRF         string
 	AssetVersion string
-	// Nav is "webhooks" or "deliveries" on a company's pages.
+	// Nav is "webhooks", "deliveries" or "activity" on a company's pages.
 	Nav     string
 	Company *models.Company
 	// Script is the page's own file under static/ ("" for none).

@@ -303,7 +303,7 @@ func TestPagesStayInTheirAccount(t *testing.T) {
 	}
 	b := e.browser()
 	b.login(other.Secret, "/ui/", nil).want(t, http.StatusSeeOther)
-	for _, p := range []string{e.companyPath("webhooks"), e.companyPath("deliveries"), "/ui/companies/abc/webhooks"} {
+	for _, p := range []string{e.companyPath("webhooks"), e.companyPath("deliveries"), e.companyPath("activity"), "/ui/companies/abc/webhooks"} {
 		r := b.get(p)
 		r.want(t, http.StatusNotFound)
 		if strings.Contains(r.body, e.company.Name) {
@@ -328,7 +328,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.login(e.key, "/ui/", nil).want(t, http.StatusSeeOther)
-	for _, path := range []string{"/ui/", e.companyPath("webhooks"), e.companyPath("deliveries"), "/ui/login"} {
+	for _, path := range []string{"/ui/", e.companyPath("webhooks"), e.companyPath("deliveries"), e.companyPath("activity"), "/ui/login"} {
 		r := b.get(path)
 		if path == "/ui/login" {
 			r = e.browser().get(path)

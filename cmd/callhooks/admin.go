@@ -19,7 +19,7 @@ func runAdmin(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return runReseal(ctx, cfg, out)
 	}
 	if len(args) == 0 || args[0] != "create-account" {
-		return fmt.Errorf("usage: callhooks admin create-account --name NAME --email EMAIL | prune [--older-than 720h] | reseal-secrets")
+		return fmt.Errorf("usage: callhooks admin create-account --name NAME --email EMAIL | prune [--older-than 720h] [--audit-older-than 8760h] | reseal-secrets")
 	}
 	fs := flag.NewFlagSet("create-account", flag.ContinueOnError)
 	fs.SetOutput(out)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -57,6 +58,10 @@ type Config struct {
 	WorkerStopTimeout time.Duration `env:"CALLHOOKS_WORKER_STOP_TIMEOUT" envDefault:"30s"`
 	// Retention is how old attempt rows get before `callhooks admin prune` deletes them.
 	Retention time.Duration `env:"CALLHOOKS_RETENTION" envDefault:"720h"`
+	// AuditRetention is how old audit events get before `callhooks admin prune` deletes them.
+	AuditRetention time.Duration `env:"CALLHOOKS_AUDIT_RETENTION" envDefault:"8760h"`
+	// TrustedProxies may name the client in X-Forwarded-For (the IP the audit trail records).
+	TrustedProxies []string `env:"CALLHOOKS_TRUSTED_PROXIES" envSeparator:","`
 
 	MaxBodyBytes int64 `env:"CALLHOOKS_MAX_BODY_BYTES" envDefault:"262144"`
 	// MaxCallBytes is the budget of one call's merged data (at most 1.5 MiB).
@@ -81,6 +86,9 @@ type Config struct {
 func loadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
+		return Config{}, fmt.Errorf("read configuration: %w", err)
+	}
+	if err := (server.Config{TrustedProxies: c.TrustedProxies}).Validate(); err != nil {
 		return Config{}, fmt.Errorf("read configuration: %w", err)
 	}
 	return c, nil

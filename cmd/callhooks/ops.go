@@ -114,20 +114,25 @@ func runUntilStopped(ctx context.Context, w stoppable, addr string, ops http.Han
 	return <-opsDone
 }
 
-// runPrune is `callhooks admin prune [--older-than 720h]`: the retention
-// job (run it daily, e.g. from cron or a Kubernetes CronJob) that deletes
-// delivery attempt rows older than the given age, CALLHOOKS_RETENTION by
-// default. Deliveries themselves stay.
+// runPrune is `callhooks admin prune [--older-than 720h] [--audit-older-than
+// 8760h]`: the retention job (run it daily, e.g. from cron or a Kubernetes
+// CronJob) that deletes delivery attempt rows, finished deliveries and
+// event-id records older than CALLHOOKS_RETENTION, and audit events older
+// than their own, longer CALLHOOKS_AUDIT_RETENTION.
 func runPrune(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("prune", flag.ContinueOnError)
 	fs.SetOutput(out)
 	olderThan := fs.Duration("older-than", cfg.Retention, "delete attempts, finished deliveries and event-id records older than this (e.g. 720h = 30 days)")
+	auditOlderThan := fs.Duration("audit-older-than", cfg.AuditRetention, "delete audit events older than this (e.g. 8760h = 1 year)")
 	batch := fs.Int("batch", models.DefaultPruneBatch, "rows deleted per statement")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *olderThan <= 0 {
 		return fmt.Errorf("prune: --older-than must be positive, got %s", *olderThan)
+	}
+	if *auditOlderThan <= 0 {
+		return fmt.Errorf("prune: --audit-older-than must be positive, got %s", *auditOlderThan)
 	}
 	store, err := openStore(ctx, cfg, false)
 	if err != nil {
@@ -149,5 +154,8 @@ func runPrune(ctx context.Context, cfg Config, args []string, out io.Writer) err
 			return err
 		}
 	}
-	return nil
+	auditCutoff := time.Now().Add(-*auditOlderThan)
+	n, err := store.PruneAuditEvents(ctx, auditCutoff, *batch)
+	fmt.Fprintf(out, "deleted %d audit events older than %s (before %s)\n", n, *auditOlderThan, auditCutoff.UTC().Format(time.RFC3339))
+	return err
 }
