@@ -35,6 +35,12 @@ type Config struct {
 	RateLimitPerSecond float64
 	// RateLimitBurst is how many requests a key may send at once.
 	RateLimitBurst int
+	// IngestRateLimitPerSecond is each API key's sustained rate of event
+	// posts, counted apart from RateLimitPerSecond. Zero means the
+	// default, negative disables it.
+	IngestRateLimitPerSecond float64
+	// IngestRateLimitBurst is how many events a key may post at once.
+	IngestRateLimitBurst int
 }
 
 func (c Config) withDefaults() Config {
@@ -49,6 +55,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateLimitBurst <= 0 {
 		c.RateLimitBurst = DefaultRateLimitBurst
+	}
+	if c.IngestRateLimitPerSecond == 0 {
+		c.IngestRateLimitPerSecond = DefaultIngestRateLimitPerSecond
+	}
+	if c.IngestRateLimitBurst <= 0 {
+		c.IngestRateLimitBurst = DefaultIngestRateLimitBurst
 	}
 	return c
 }
