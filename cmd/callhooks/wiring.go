@@ -145,7 +145,8 @@ func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger,
 		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
 		TemporalUIURL: temporalUI, TemporalNamespace: cfg.TemporalNamespace,
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
-			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst},
+			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst,
+			IngestRateLimitPerSecond: cfg.IngestRateLimit, IngestRateLimitBurst: cfg.IngestRateBurst},
 	})
 }
 
