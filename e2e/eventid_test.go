@@ -24,7 +24,9 @@ func TestRacingEventIDDeliversTheAcceptedBody(t *testing.T) {
 		name string
 		open func(t *testing.T) *models.Store
 	}{
-		{"postgres", func(t *testing.T) *models.Store { return teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true}) }},
+		{"postgres", func(t *testing.T) *models.Store {
+			return teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
+		}},
 		{"sqlite", func(t *testing.T) *models.Store { return teststore.SQLite(t, models.URLPolicy{AllowPrivate: true}) }},
 	}
 	for _, st := range stores {
