@@ -225,3 +225,19 @@ func TestIngestAnswerShape(t *testing.T) {
 		t.Error("a first post is marked as a replay")
 	}
 }
+
+// With the body cap raised, one event over 1 MiB is refused at ingest with
+// 413 naming the limit, not handed to Temporal to bounce.
+func TestOversizedEventIsRefusedAtIngest(t *testing.T) {
+	t.Parallel()
+	tc := &recordingTemporal{}
+	a, key, events := ingestAPI(t, teststore.SQLite(t, models.URLPolicy{}), tc, server.Config{MaxBodyBytes: 4 << 20})
+	r := a.do(http.MethodPost, events, key, preCall("evt-1", "CAL1", map[string]any{"notes": strings.Repeat("x", 3<<19)}))
+	r.want(t, http.StatusRequestEntityTooLarge)
+	if e := r.apiErr(t).Error; e.Code != "event_too_large" || !strings.Contains(e.Message, "1048576") {
+		t.Errorf("answer %s", r.body)
+	}
+	if len(tc.signalled()) != 0 {
+		t.Error("the oversized event reached Temporal")
+	}
+}
