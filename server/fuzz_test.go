@@ -65,7 +65,7 @@ func FuzzIngestEvent(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := server.New(server.Deps{Store: store, Config: server.Config{RateLimitPerSecond: -1}}).Handler()
+	h := server.New(server.Deps{Store: store, Config: server.Config{RateLimitPerSecond: -1, IngestRateLimitPerSecond: -1}}).Handler()
 	path := "/v1/companies/" + itoa(co.ID) + "/events"
 
 	f.Fuzz(func(t *testing.T, body []byte) {
