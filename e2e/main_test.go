@@ -90,12 +90,21 @@ func newStack(t *testing.T, calls workflows.CallConfig) *stack {
 // built from opts (a data converter, say); the server address is filled in.
 func newStackWith(t *testing.T, calls workflows.CallConfig, opts client.Options) *stack {
 	t.Helper()
-	store := teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true})
+	return newStackOn(t, teststore.Postgres(t, pg, models.URLPolicy{AllowPrivate: true}), calls, opts)
+}
+
+// newStackOn is newStackWith over a store of the caller's choosing (SQLite, say).
+func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, opts client.Options) *stack {
+	t.Helper()
 	// Every test shares one Temporal server, and workflow ids are built from
 	// company ids: give each test's companies ids no other test uses, so a
 	// call workflow still closing from an earlier test is never signalled.
 	seq := queueSeq.Add(1)
-	if err := store.DB().Exec(fmt.Sprintf("ALTER SEQUENCE companies_id_seq RESTART WITH %d", seq*1000)).Error; err != nil {
+	restart := fmt.Sprintf("ALTER SEQUENCE companies_id_seq RESTART WITH %d", seq*1000)
+	if store.DB().Name() == "sqlite" {
+		restart = fmt.Sprintf("INSERT INTO sqlite_sequence (name, seq) VALUES ('companies', %d)", seq*1000-1)
+	}
+	if err := store.DB().Exec(restart).Error; err != nil {
 		t.Fatal(err)
 	}
 	acc, err := store.CreateAccount(context.Background(), "E2E", "e2e@test", "")

@@ -10,8 +10,15 @@ import (
 
 // Migrate brings the schema to the newest version. Each migration is a
 // frozen snapshot of the tables it creates, so later model changes never
-// rewrite history; gormigrate records which ran in its own table.
+// rewrite history; gormigrate records which ran in its own table. On
+// PostgreSQL it runs under an advisory lock, so replicas starting together
+// on a fresh database migrate one after the other (see migrateLock).
 func Migrate(db *gorm.DB) error {
+	unlock, err := migrateLock(db)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer unlock()
 	m := gormigrate.New(db, &gormigrate.Options{
 		TableName:                 "schema_migrations",
 		IDColumnName:              "id",

@@ -36,6 +36,9 @@ func decodeJSON(c *gin.Context, dst any) error {
 	if len(raw) == 0 {
 		return newAPIError(http.StatusBadRequest, "invalid_json", "request body is empty; send a JSON object")
 	}
+	if err := checkJSONText(raw); err != nil {
+		return err
+	}
 	if raw[0] != '{' {
 		return newAPIError(http.StatusBadRequest, "invalid_json", "request body must be a JSON object ({...})")
 	}

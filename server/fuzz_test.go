@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
@@ -63,7 +65,7 @@ func FuzzIngestEvent(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := server.New(server.Deps{Store: store, Config: server.Config{RateLimitPerSecond: -1}}).Handler()
+	h := server.New(server.Deps{Store: store, Config: server.Config{RateLimitPerSecond: -1, IngestRateLimitPerSecond: -1}}).Handler()
 	path := "/v1/companies/" + itoa(co.ID) + "/events"
 
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -99,12 +101,13 @@ func FuzzIngestEvent(f *testing.F) {
 	})
 }
 
-// validEvent is the ingest contract restated: one JSON object (surrounding
-// white space aside) with only the known fields, a non-empty id and call_id
-// of at most 200 bytes, a call event type the plans allow, and a data object.
+// validEvent is the ingest contract restated: one UTF-8 JSON object
+// (surrounding white space aside) with only the known fields and no NUL in
+// any string, a non-empty, printable id and call_id of at most 200 bytes, a
+// call event type the plans allow, and a data object.
 func validEvent(body []byte, plans models.Plans) bool {
 	raw := bytes.TrimSpace(body)
-	if len(raw) == 0 || raw[0] != '{' || int64(len(body)) > server.DefaultMaxBodyBytes {
+	if len(raw) == 0 || raw[0] != '{' || int64(len(body)) > server.DefaultMaxBodyBytes || !utf8.Valid(raw) {
 		return false
 	}
 	var ev struct {
@@ -124,6 +127,29 @@ func validEvent(body []byte, plans models.Plans) bool {
 	}
 	key := models.EventKey(ev.Type)
 	allowed, _ := key.AllowedBy(plans)
+	printable := func(s string) bool { return strings.IndexFunc(s, unicode.IsControl) < 0 }
 	return ev.ID != "" && len(ev.ID) <= 200 && ev.CallID != "" && len(ev.CallID) <= 200 &&
+		printable(ev.ID) && printable(ev.CallID) && !hasNUL(ev.Type) && !hasNUL(map[string]any(ev.Data)) &&
 		key.IsCallEvent() && allowed && ev.Data != nil
+}
+
+// hasNUL reports a NUL character in any key or string of a decoded value.
+func hasNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case map[string]any:
+		for k, e := range v {
+			if hasNUL(k) || hasNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

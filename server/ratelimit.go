@@ -19,6 +19,14 @@ const (
 	DefaultRateLimitBurst     int     = 40
 )
 
+// Event ingest defaults: a platform posts every company's events through
+// one key, so its budget is sized for that (1,000 events/s sustained, two
+// seconds' worth at once), apart from the management routes' limit.
+const (
+	DefaultIngestRateLimitPerSecond float64 = 1000
+	DefaultIngestRateLimitBurst     int     = 2000
+)
+
 const (
 	// maxTrackedKeys bounds the limiter map, so a flood of distinct keys
 	// cannot grow it without limit.

@@ -113,6 +113,35 @@ func TestConfigDefaultsRateLimit(t *testing.T) {
 	if c.RateLimitPerSecond != DefaultRateLimitPerSecond || c.RateLimitBurst != DefaultRateLimitBurst {
 		t.Fatalf("defaults %v/%d", c.RateLimitPerSecond, c.RateLimitBurst)
 	}
+	if c.IngestRateLimitPerSecond < 1000 || c.IngestRateLimitBurst < int(c.IngestRateLimitPerSecond) {
+		t.Fatalf("ingest defaults %v/%d, want at least 1000 events/s and a second's worth of burst",
+			c.IngestRateLimitPerSecond, c.IngestRateLimitBurst)
+	}
+}
+
+// TestIngestDefaultsTakeAPlatformsLoad replays a minute of steady traffic
+// through one key against the default ingest budget, on a simulated
+// clock: 500 and 1,000 events/s are never refused, and a key going well
+// past the limit is.
+func TestIngestDefaultsTakeAPlatformsLoad(t *testing.T) {
+	c := Config{}.withDefaults()
+	for _, tc := range []struct {
+		perSecond int
+		refused   bool
+	}{{500, false}, {1000, false}, {1500, true}} {
+		clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+		l := newKeyLimiters(c.IngestRateLimitPerSecond, c.IngestRateLimitBurst, maxTrackedKeys, clock.now)
+		refused := 0
+		for range 60 * tc.perSecond {
+			clock.t = clock.t.Add(time.Second / time.Duration(tc.perSecond))
+			if l.take("platform") > 0 {
+				refused++
+			}
+		}
+		if (refused > 0) != tc.refused {
+			t.Errorf("%d events/s for a minute: %d refused", tc.perSecond, refused)
+		}
+	}
 }
 
 // fakeClock is a settable clock for the limiter map.

@@ -15,7 +15,7 @@ func newRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	// An API answers a stray slash with a JSON 404, not a redirect.
 	r.RedirectTrailingSlash = false
-	r.Use(observeHTTP(d.Metrics), assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes))
+	r.Use(observeHTTP(d.Metrics), assignRequestID, logRequests(d.Logger), recoverPanics(), limitBody(d.Config.MaxBodyBytes), refuseBadText)
 	// Only the configured proxies may name the client's address (the audit
 	// trail records it); with none, it is the connection's peer.
 	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
@@ -73,9 +73,14 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.PATCH("/subscriptions/:id", subscriptions.update)
 	companyGroup.DELETE("/subscriptions/:id", subscriptions.delete)
 
+	// Event ingest has a rate limit of its own, sized for a platform posting
+	// all its companies' events through one key, instead of v1's; the same
+	// authorization as every /v1 route (an ingest key may post here).
+	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now)
+	ingest := r.Group("/v1/companies/:company_id", authenticate(d.Store, sessions), ingestLimits.middleware, authorize, loadCompany(d.Store))
 	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger,
 		maxCallBytes: d.Config.MaxCallBytes}
-	companyGroup.POST("/events", ObserveIngest(d.Metrics), events.create)
+	ingest.POST("/events", ObserveIngest(d.Metrics), events.create)
 
 	companyGroup.GET("/webhooks", webhooks.get)
 	companyGroup.PUT("/webhooks", webhooks.replace)

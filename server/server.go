@@ -45,6 +45,12 @@ type Config struct {
 	// X-Forwarded-For names the client (the IP the audit trail records);
 	// empty trusts none.
 	TrustedProxies []string
+	// IngestRateLimitPerSecond is each API key's sustained rate of event
+	// posts, counted apart from RateLimitPerSecond. Zero means the
+	// default, negative disables it.
+	IngestRateLimitPerSecond float64
+	// IngestRateLimitBurst is how many events a key may post at once.
+	IngestRateLimitBurst int
 }
 
 // Validate reports a setting New cannot use.
@@ -77,6 +83,12 @@ func (c Config) withDefaults() Config {
 		c.MaxCallBytes = DefaultMaxCallBytes
 	}
 	c.MaxCallBytes = min(c.MaxCallBytes, MaxCallBytesLimit)
+	if c.IngestRateLimitPerSecond == 0 {
+		c.IngestRateLimitPerSecond = DefaultIngestRateLimitPerSecond
+	}
+	if c.IngestRateLimitBurst <= 0 {
+		c.IngestRateLimitBurst = DefaultIngestRateLimitBurst
+	}
 	return c
 }
 

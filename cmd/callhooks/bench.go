@@ -43,8 +43,10 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		}
 	}
 
-	// dev's settings, except: a fresh data dir, no per-key API rate limit
-	// (the load generator is one key), loopback receivers allowed whatever
+	// dev's settings, except: a fresh data dir, no per-key limit on the
+	// management routes (the API scenario reads them at --api-rate with one
+	// key; event ingest keeps its shipped limit, so the figures are
+	// reachable as shipped), loopback receivers allowed whatever
 	// CALLHOOKS_ALLOW_PRIVATE_TARGETS says, and no per-request log lines unless
 	// CALLHOOKS_LOG_LEVEL asks for them.
 	cfg.DataDir = dir
@@ -84,8 +86,8 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		API: api, APIKey: key, SampleAPI: sample, SampleWindow: benchSampleWindow, Temporal: tc, DataDir: dir,
 		AppDBSize: appDBSize(cfg, store), StandaloneAPI: standaloneAPI(cfg),
 		Setup: fmt.Sprintf("`callhooks dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
-			"%d connections per endpoint host, modification window %s, API rate limit off, log level %s",
-			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.LogLevel),
+			"%d connections per endpoint host, modification window %s, management API rate limit off (ingest limit as shipped, %g events/s), log level %s",
+			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.IngestRateLimit, cfg.LogLevel),
 	}, o)
 	if rep != nil {
 		rep.Markdown(out)

@@ -80,6 +80,10 @@ type Config struct {
 	SecretKeys []string `env:"CALLHOOKS_SECRET_KEYS" envSeparator:","`
 	RateLimit  float64  `env:"CALLHOOKS_RATE_LIMIT" envDefault:"20"`
 	RateBurst  int      `env:"CALLHOOKS_RATE_BURST" envDefault:"40"`
+	// IngestRateLimit and IngestRateBurst are each key's own budget for
+	// POST .../events, apart from RateLimit.
+	IngestRateLimit float64 `env:"CALLHOOKS_INGEST_RATE_LIMIT" envDefault:"1000"`
+	IngestRateBurst int     `env:"CALLHOOKS_INGEST_RATE_BURST" envDefault:"2000"`
 }
 
 // loadConfig reads the environment; a malformed value is an error naming it.

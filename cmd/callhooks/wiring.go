@@ -145,7 +145,8 @@ func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger,
 		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
 		TemporalUIURL: temporalUI, TemporalNamespace: cfg.TemporalNamespace,
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxCallBytes: cfg.MaxCallBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
-			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst, TrustedProxies: cfg.TrustedProxies},
+			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst, TrustedProxies: cfg.TrustedProxies,
+			IngestRateLimitPerSecond: cfg.IngestRateLimit, IngestRateLimitBurst: cfg.IngestRateBurst},
 	})
 }
 
