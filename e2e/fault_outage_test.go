@@ -84,20 +84,32 @@ func checkListed(t *testing.T, api *bench.Client, companies []bench.Company, wan
 	waitFor(t, 60*time.Second, "every delivery listed as succeeded", func() bool {
 		total, succeeded = 0, 0
 		for _, co := range companies {
-			var page struct {
-				Data []struct {
-					Status string `json:"status"`
-				} `json:"data"`
-				HasMore bool `json:"has_more"`
-			}
-			path := fmt.Sprintf("/v1/companies/%d/deliveries?limit=1000", co.ID)
-			if code, err := api.Do(context.Background(), "GET", path, nil, &page); err != nil || code != http.StatusOK {
-				return false
-			}
-			for _, d := range page.Data {
-				total++
-				if d.Status == "succeeded" {
-					succeeded++
+			after := ""
+			for {
+				var page struct {
+					Data []struct {
+						ID     string `json:"id"`
+						Status string `json:"status"`
+					} `json:"data"`
+					HasMore bool `json:"has_more"`
+				}
+				path := fmt.Sprintf("/v1/companies/%d/deliveries?limit=200", co.ID)
+				if after != "" {
+					path += "&starting_after=" + after
+				}
+				if code, err := api.Do(context.Background(), "GET", path, nil, &page); err != nil || code != http.StatusOK {
+					t.Logf("list deliveries: %d %v", code, err)
+					return false
+				}
+				for _, d := range page.Data {
+					total++
+					if d.Status == "succeeded" {
+						succeeded++
+					}
+					after = d.ID
+				}
+				if !page.HasMore {
+					break
 				}
 			}
 		}

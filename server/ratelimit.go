@@ -9,6 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
+
+	"github.com/callhooks/callhooks/models"
 )
 
 // Rate limit defaults, used when Config leaves the fields zero: enough for
@@ -44,9 +46,22 @@ type keyLimiters struct {
 	max   int
 	now   func() time.Time
 
+	// shared, when set, keeps the buckets in the database, so every API
+	// replica draws from one budget per key (models/limits.go).
+	shared *models.Store
+
 	mu        sync.Mutex
 	byKey     map[string]*keyLimiter
 	nextSweep time.Time
+}
+
+// shareThrough makes the limits hold across every API replica on a
+// PostgreSQL store; an SQLite store serves one process and keeps them here.
+func (l *keyLimiters) shareThrough(store *models.Store) *keyLimiters {
+	if l != nil && store != nil && store.SharedLimits() {
+		l.shared = store
+	}
+	return l
 }
 
 // keyLimiter is one key's bucket and when it was last used.
@@ -74,7 +89,7 @@ func (l *keyLimiters) middleware(c *gin.Context) {
 		c.Next()
 		return
 	}
-	wait := l.take(principalFrom(c).KeyID)
+	wait := l.wait(c)
 	if wait <= 0 {
 		c.Next()
 		return
@@ -84,6 +99,24 @@ func (l *keyLimiters) middleware(c *gin.Context) {
 	writeError(c, newAPIError(http.StatusTooManyRequests, "rate_limited",
 		"too many requests for this API key (limit %g per second, bursts of %d); retry after %d s",
 		float64(l.limit), l.burst, secs))
+}
+
+// wait spends one token of the caller key's bucket, shared or local, and
+// returns zero, or how long until a token is available.
+func (l *keyLimiters) wait(c *gin.Context) time.Duration {
+	key := principalFrom(c).KeyID
+	if l.shared != nil {
+		ok, wait, err := l.shared.TakeToken(c.Request.Context(), "apikey:"+key, float64(l.limit), l.burst)
+		if err == nil {
+			if ok {
+				return 0
+			}
+			return wait
+		}
+		// The request needs the database anyway and its handler will say
+		// so if it is down; meanwhile this replica counts on its own.
+	}
+	return l.take(key)
 }
 
 // take spends one token of key's bucket and returns zero, or returns how

@@ -203,3 +203,4 @@ func TestKeyLimitersBounded(t *testing.T) {
 		t.Fatal("the sweep reset the busy key's spent budget")
 	}
 }
+

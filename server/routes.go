@@ -40,7 +40,7 @@ func newRouter(d Deps) *gin.Engine {
 	audit := auditHandlers{store: d.Store}
 	signingKeys := signingKeyHandlers{store: d.Store}
 
-	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now)
+	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store)
 	// The web pages' sessions; /v1 accepts their cookie in place of a key.
 	sessions := ui.NewSessions(d.Store, ui.SessionTTL)
 	// authorize checks the key's scope and the user's role for every route
