@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/workflows"
 
 	"net"
@@ -55,7 +56,7 @@ func loadCompose(t *testing.T) map[string]composeService {
 // configVars are the environment variables Config reads.
 func configVars() map[string]bool {
 	vars := map[string]bool{}
-	t := reflect.TypeOf(Config{})
+	t := reflect.TypeOf(app.Config{})
 	for i := 0; i < t.NumField(); i++ {
 		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); name != "" {
 			vars[name] = true

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/callhooks/callhooks/internal/bench"
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -27,7 +28,7 @@ const benchSampleWindow = 2 * time.Second
 // (embedded Temporal server on SQLite files in a temp dir, worker, API on
 // the embedded database, all on loopback), measures it with internal/bench
 // and prints the markdown report. Everything it starts stops when it ends.
-func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+func runBench(ctx context.Context, cfg app.Config, args []string, out io.Writer) error {
 	o, err := parseBenchFlags(args, out)
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	if _, set := os.LookupEnv("CALLHOOKS_LOG_LEVEL"); !set {
 		cfg.LogLevel = "warn"
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := app.NewLogger(cfg, os.Stderr)
 	e, err := startEmbedded(ctx, &cfg, log, 0)
 	if err != nil {
 		return err
@@ -60,14 +61,14 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	defer e.stop()
 	store, tc, m, key := e.store, e.client, e.metrics, e.key
 
-	api, stopAPI, err := serveLoopback(newAPI(cfg, store, tc, log, m, "").Handler())
+	api, stopAPI, err := serveLoopback(app.NewAPI(cfg, store, tc, log, m, "").Handler())
 	if err != nil {
 		return err
 	}
 	defer stopAPI()
 	sampleCfg := cfg
 	sampleCfg.ModificationWindow = benchSampleWindow
-	sample, stopSample, err := serveLoopback(newAPI(sampleCfg, store, tc, log, m, "").Handler())
+	sample, stopSample, err := serveLoopback(app.NewAPI(sampleCfg, store, tc, log, m, "").Handler())
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 // standaloneAPI starts `callhooks server` (this binary) as a child process
 // on the bench's databases and Temporal server: the API as production runs
 // it, with a heap of its own.
-func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error) {
+func standaloneAPI(cfg app.Config) func(ctx context.Context) (string, func(), error) {
 	return func(ctx context.Context) (string, func(), error) {
 		exe, err := os.Executable()
 		if err != nil {
@@ -148,7 +149,7 @@ func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error)
 
 // appDBSize measures a PostgreSQL app database (nil for the SQLite file,
 // which the bench finds in the data dir).
-func appDBSize(cfg Config, store *models.Store) func() (int64, error) {
+func appDBSize(cfg app.Config, store *models.Store) func() (int64, error) {
 	if cfg.DatabaseURL == "" {
 		return nil
 	}

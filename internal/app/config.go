@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -73,8 +73,8 @@ type Config struct {
 	RateBurst  int      `env:"CALLHOOKS_RATE_BURST" envDefault:"40"`
 }
 
-// loadConfig reads the environment; a malformed value is an error naming it.
-func loadConfig() (Config, error) {
+// LoadConfig reads the environment; a malformed value is an error naming it.
+func LoadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
 		return Config{}, fmt.Errorf("read configuration: %w", err)
