@@ -115,8 +115,8 @@ func standaloneAPI(cfg app.Config) func(ctx context.Context) (string, func(), er
 		cctx, cancel := context.WithCancel(ctx)
 		cmd := exec.CommandContext(cctx, exe, "server")
 		cmd.Env = append(os.Environ(), "CALLHOOKS_DATA_DIR="+cfg.DataDir, "CALLHOOKS_HTTP_ADDR="+addr,
-			"TEMPORAL_ADDRESS="+cfg.TemporalAddress, "TEMPORAL_NAMESPACE="+cfg.TemporalNamespace,
-			"CALLHOOKS_RATE_LIMIT=-1", "CALLHOOKS_LOG_LEVEL="+cfg.LogLevel)
+			"TEMPORAL_NAMESPACE="+cfg.TemporalNamespace, "CALLHOOKS_RATE_LIMIT=-1", "CALLHOOKS_LOG_LEVEL="+cfg.LogLevel)
+		cmd.Env = append(cmd.Env, app.EmbeddedTemporalEnv(cfg.TemporalAddress)...)
 		if cfg.DatabaseURL != "" {
 			cmd.Env = append(cmd.Env, "DATABASE_URL="+cfg.DatabaseURL)
 		}

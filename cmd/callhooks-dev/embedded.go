@@ -71,7 +71,7 @@ func startEmbedded(ctx context.Context, cfg *app.Config, log *slog.Logger, uiPor
 	if err != nil {
 		return e, err
 	}
-	cfg.TemporalAddress = e.temporal.FrontendHostPort()
+	cfg.UseEmbeddedTemporal(e.temporal.FrontendHostPort())
 	if e.store, err = app.OpenStore(ctx, *cfg, true); err != nil {
 		return e, err
 	}

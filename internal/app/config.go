@@ -21,6 +21,19 @@ type Config struct {
 
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// TemporalTLS is "true", "false" or unset (TLS when any TEMPORAL_TLS_*
+	// setting or TemporalAPIKey is given); see temporalSecurity.
+	TemporalTLS string `env:"TEMPORAL_TLS"`
+	// TemporalTLSCA, TemporalTLSCert and TemporalTLSKey are PEM or paths to
+	// PEM files: the CA the frontend's certificate chains to (default: the
+	// system's), and the client certificate and key for mTLS.
+	TemporalTLSCA         string `env:"TEMPORAL_TLS_CA"`
+	TemporalTLSCert       string `env:"TEMPORAL_TLS_CERT"`
+	TemporalTLSKey        string `env:"TEMPORAL_TLS_KEY"`
+	TemporalTLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	// TemporalAPIKey authenticates to Temporal Cloud (or a cluster with an
+	// API-key authorizer) as a bearer token.
+	TemporalAPIKey string `env:"TEMPORAL_API_KEY"`
 	// TemporalUIURL is where operators open the Temporal Web UI; the
 	// deliveries page links each delivery's workflow there (dev sets it).
 	TemporalUIURL string `env:"CALLHOOKS_TEMPORAL_UI_URL"`

@@ -93,6 +93,9 @@ func TemporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (cl
 		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 		MetricsHandler: m.TemporalHandler(),
 	}
+	if err := temporalSecurity(cfg, &o); err != nil {
+		return o, err
+	}
 	if cfg.EncryptPayloads {
 		c, err := PayloadCodec(cfg)
 		if err != nil {
