@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callhooks/callhooks/internal/bench"
 	"github.com/callhooks/callhooks/internal/app"
+	"github.com/callhooks/callhooks/internal/bench"
 	"github.com/callhooks/callhooks/models"
 )
 

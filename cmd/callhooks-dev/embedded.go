@@ -13,10 +13,10 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/internal/payloadcodec"
-	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
 )
