@@ -39,6 +39,11 @@ func OpenStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Stor
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DatabaseURL != "" {
+		if err := cfg.dbPool().Apply(db); err != nil {
+			return nil, fmt.Errorf("CALLHOOKS_DB_*: %w", err)
+		}
+	}
 	if err := models.Migrate(db); err != nil {
 		return nil, err
 	}
