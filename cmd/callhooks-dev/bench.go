@@ -24,7 +24,7 @@ import (
 // completed histories the bench counts.
 const benchSampleWindow = 2 * time.Second
 
-// runBench is `callhooks bench`: it starts what `callhooks dev` starts
+// runBench is `callhooks-dev bench`: it starts what `callhooks-dev dev` starts
 // (embedded Temporal server on SQLite files in a temp dir, worker, API on
 // the embedded database, all on loopback), measures it with internal/bench
 // and prints the markdown report. Everything it starts stops when it ends.
@@ -81,7 +81,7 @@ func runBench(ctx context.Context, cfg app.Config, args []string, out io.Writer)
 	rep, err := bench.Run(ctx, bench.System{
 		API: api, APIKey: key, SampleAPI: sample, SampleWindow: benchSampleWindow, Temporal: tc, DataDir: dir,
 		AppDBSize: appDBSize(cfg, store), StandaloneAPI: standaloneAPI(cfg),
-		Setup: fmt.Sprintf("`callhooks dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
+		Setup: fmt.Sprintf("`callhooks-dev dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
 			"%d connections per endpoint host, modification window %s, API rate limit off, log level %s",
 			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.LogLevel),
 	}, o)
@@ -97,7 +97,7 @@ func runBench(ctx context.Context, cfg app.Config, args []string, out io.Writer)
 	return nil
 }
 
-// standaloneAPI starts `callhooks server` (this binary) as a child process
+// standaloneAPI starts `server` (this binary's copy of the production command) as a child process
 // on the bench's databases and Temporal server: the API as production runs
 // it, with a heap of its own.
 func standaloneAPI(cfg app.Config) func(ctx context.Context) (string, func(), error) {

@@ -21,7 +21,7 @@ type Config struct {
 	DBMaxOpenConns    int           `env:"CALLHOOKS_DB_MAX_OPEN_CONNS" envDefault:"20"`
 	DBMaxIdleConns    int           `env:"CALLHOOKS_DB_MAX_IDLE_CONNS" envDefault:"10"`
 	DBConnMaxIdleTime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_IDLE_TIME" envDefault:"5m"`
-	DBConnMaxLifetime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_LIFETIME" envDefault:"0s"`
+	DBConnMaxLifetime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_LIFETIME" envDefault:"0"`
 	DataDir           string        `env:"CALLHOOKS_DATA_DIR" envDefault:".callhooks"`
 	HTTPAddr          string        `env:"CALLHOOKS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
 	LogLevel          string        `env:"CALLHOOKS_LOG_LEVEL" envDefault:"info"`
