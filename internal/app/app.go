@@ -84,6 +84,9 @@ func Run(ctx context.Context, prog string, args []string, out io.Writer, extra .
 		fmt.Fprint(out, usage)
 		return nil
 	}
+	if args[0] == "dev" || args[0] == "bench" {
+		return fmt.Errorf("%w %q: it embeds a Temporal server, so it lives in the development binary: go run ./cmd/callhooks-dev %s (or make run)", ErrUsage, args[0], args[0])
+	}
 	fmt.Fprint(out, usage)
 	return fmt.Errorf("%w %q", ErrUsage, args[0])
 }
