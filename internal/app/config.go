@@ -16,15 +16,16 @@ import (
 // README's configuration table documents each one.
 type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
+	DataDir     string `env:"CALLHOOKS_DATA_DIR" envDefault:".callhooks"`
+	HTTPAddr    string `env:"CALLHOOKS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	LogLevel    string `env:"CALLHOOKS_LOG_LEVEL" envDefault:"info"`
+
 	// DBMaxOpenConns and the three below size this process's PostgreSQL
 	// pool (SQLite keeps one connection); see models.Pool.
 	DBMaxOpenConns    int           `env:"CALLHOOKS_DB_MAX_OPEN_CONNS" envDefault:"20"`
 	DBMaxIdleConns    int           `env:"CALLHOOKS_DB_MAX_IDLE_CONNS" envDefault:"10"`
 	DBConnMaxIdleTime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_IDLE_TIME" envDefault:"5m"`
 	DBConnMaxLifetime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_LIFETIME" envDefault:"0"`
-	DataDir           string        `env:"CALLHOOKS_DATA_DIR" envDefault:".callhooks"`
-	HTTPAddr          string        `env:"CALLHOOKS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
-	LogLevel          string        `env:"CALLHOOKS_LOG_LEVEL" envDefault:"info"`
 
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
