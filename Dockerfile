@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of the one callhooks binary; the final image holds only
-# the static binary and CA certificates, and runs as a non-root user. The
+# Multi-stage build of the production callhooks binary (cmd/callhooks: no
+# embedded Temporal server, Web UI or benchmark; those are cmd/callhooks-dev);
+# the final image holds only the static binary and CA certificates (which
+# also verify Temporal Cloud's certificate), and runs as a non-root user. The
 # same image runs every role: server (default), worker, migrate, admin.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

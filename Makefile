@@ -6,11 +6,12 @@ GO ?= go
 
 ## run: start everything (embedded Temporal + Web UI, worker, API, SQLite) in one process
 run:
-	$(GO) run ./cmd/callhooks dev
+	$(GO) run ./cmd/callhooks-dev dev
 
-## build: build bin/callhooks
+## build: build bin/callhooks (production: server, worker, migrate, admin, ...) and bin/callhooks-dev (adds dev, bench)
 build:
 	$(GO) build -o bin/callhooks ./cmd/callhooks
+	$(GO) build -o bin/callhooks-dev ./cmd/callhooks-dev
 
 ## test: the whole suite; starts its own PostgreSQL and Temporal server
 test:
@@ -35,11 +36,11 @@ record-histories:
 
 ## bench: throughput, latency, memory and baselines on loopback (about 4 minutes; docs/performance.md)
 bench:
-	$(GO) run ./cmd/callhooks bench
+	$(GO) run ./cmd/callhooks-dev bench
 
 ## bench-smoke: the same run with tiny counts, in seconds
 bench-smoke:
-	$(GO) run ./cmd/callhooks bench --quick
+	$(GO) run ./cmd/callhooks-dev bench --quick
 
 ## screenshots: retake docs/screenshots/*.png (the README's pictures) in headless Chromium
 screenshots:
@@ -59,4 +60,4 @@ fuzz:
 compose-check:
 	@if docker compose version >/dev/null 2>&1; then docker compose -f docker-compose.yml config --quiet; \
 	else docker-compose -f docker-compose.yml config -q; fi
-	$(GO) test -count=1 -run Compose ./cmd/callhooks
+	$(GO) test -count=1 -run 'Compose|LinksNo' ./cmd/callhooks

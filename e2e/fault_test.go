@@ -41,7 +41,7 @@ func TestFault(t *testing.T) {
 	cfg := loadFaultConfig(t)
 	bin := buildCallhooks(t)
 	t.Run("WorkerSIGKILL", func(t *testing.T) { faultWorkerKill(t, bin, cfg) })
-	t.Run("DevSIGKILL", func(t *testing.T) { faultDevKill(t, bin, cfg) })
+	t.Run("DevSIGKILL", func(t *testing.T) { faultDevKill(t, buildCallhooksDev(t), cfg) })
 	t.Run("ReceiverOutage", func(t *testing.T) { faultReceiverOutage(t, bin, cfg) })
 	t.Run("ReceiverHangs", func(t *testing.T) { faultReceiverHangs(t, bin, cfg) })
 	t.Run("PostgresRestart", func(t *testing.T) { faultPostgresRestart(t, bin, cfg) })
@@ -315,7 +315,7 @@ func faultWorkerKill(t *testing.T, bin string, cfg faultConfig) {
 	checkDelivered(t, "worker SIGKILL", s.rcv, load, cfg.calls, 60*time.Second)
 }
 
-// faultDevKill: the whole `callhooks dev` process (embedded Temporal,
+// faultDevKill: the whole `callhooks-dev dev` process (embedded Temporal,
 // worker, API, SQLite) is SIGKILLed under load and started again on the
 // same data dir and ports.
 func faultDevKill(t *testing.T, bin string, cfg faultConfig) {

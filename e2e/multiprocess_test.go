@@ -203,15 +203,28 @@ func TestMultiProcessTopology(t *testing.T) {
 	}
 }
 
-// buildCallhooks builds the callhooks binary into the test's temp dir.
+// buildCallhooks builds the production binary (cmd/callhooks) into the
+// test's temp dir.
 func buildCallhooks(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "callhooks")
+	return buildCommand(t, "callhooks")
+}
+
+// buildCallhooksDev builds the development binary (cmd/callhooks-dev, the
+// one with `dev`) into the test's temp dir.
+func buildCallhooksDev(t *testing.T) string {
+	t.Helper()
+	return buildCommand(t, "callhooks-dev")
+}
+
+func buildCommand(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		goTool = "/usr/local/go/bin/go"
 	}
-	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/callhooks/callhooks/cmd/callhooks")
+	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/callhooks/callhooks/cmd/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

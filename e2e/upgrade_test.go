@@ -40,7 +40,7 @@ const (
 // not one failed workflow task in Temporal.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
 	old := buildRelease(t, previousRelease, previousReleaseCommit)
-	cur := buildCallhooks(t)
+	cur := buildCallhooksDev(t)
 	t.Run("SQLite", func(t *testing.T) { upgradeRun(t, old, cur, "") })
 	t.Run("PostgreSQL", func(t *testing.T) { upgradeRun(t, old, cur, pg.NewDatabase(t)) })
 }

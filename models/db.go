@@ -29,13 +29,9 @@ func Open(dsn, sqlitePath string) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := db.DB()
-		if err != nil {
+		if err := DefaultPool().Apply(db); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return db, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(sqlitePath), 0o700); err != nil {

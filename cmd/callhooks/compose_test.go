@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/workflows"
 
 	"net"
@@ -55,7 +56,7 @@ func loadCompose(t *testing.T) map[string]composeService {
 // configVars are the environment variables Config reads.
 func configVars() map[string]bool {
 	vars := map[string]bool{}
-	t := reflect.TypeOf(Config{})
+	t := reflect.TypeOf(app.Config{})
 	for i := 0; i < t.NumField(); i++ {
 		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); name != "" {
 			vars[name] = true
@@ -69,7 +70,7 @@ func configVars() map[string]bool {
 // and search attributes.
 func TestComposeStackIsWired(t *testing.T) {
 	services := loadCompose(t)
-	for _, name := range []string{"postgres", "temporal", "temporal-ui", "temporal-setup", "migrate", "server", "worker", "prune"} {
+	for _, name := range []string{"postgres", "temporal-schema", "temporal", "temporal-ui", "temporal-setup", "migrate", "server", "worker", "prune"} {
 		if _, ok := services[name]; !ok {
 			t.Fatalf("docker-compose.yml has no %s service", name)
 		}
@@ -125,8 +126,13 @@ func TestComposeStackIsWired(t *testing.T) {
 		t.Fatalf("worker CALLHOOKS_WORKER_STOP_TIMEOUT: %v", err)
 	}
 	checkGrace(t, "worker", worker.StopGracePeriod, stop)
-	if worker.DependsOn["temporal-setup"].Condition != "service_completed_successfully" {
-		t.Error("workers must wait for the search attributes (CALLHOOKS_SEARCH_ATTRIBUTES=true)")
+	for _, name := range []string{"server", "worker"} {
+		if services[name].DependsOn["temporal-setup"].Condition != "service_completed_successfully" {
+			t.Errorf("%s must wait for the namespace and search attributes (temporal-setup)", name)
+		}
+	}
+	if services["temporal"].DependsOn["temporal-schema"].Condition != "service_completed_successfully" {
+		t.Error("the Temporal server must wait for its schema (temporal-schema)")
 	}
 	if !reflect.DeepEqual(services["prune"].Command, []string{"admin", "prune"}) || !slices.Contains(services["prune"].Profiles, "maintenance") {
 		t.Errorf("prune service: command %v profiles %v", services["prune"].Command, services["prune"].Profiles)
@@ -135,7 +141,7 @@ func TestComposeStackIsWired(t *testing.T) {
 	// temporal-setup registers exactly the attributes dev registers, with their types.
 	setup := strings.Join(services["temporal-setup"].Command, " ")
 	registered := map[string]string{}
-	for _, m := range regexp.MustCompile(`--name (\S+) --type (\S+)`).FindAllStringSubmatch(setup, -1) {
+	for _, m := range regexp.MustCompile(`--name (\S+) --type (\w+)`).FindAllStringSubmatch(setup, -1) {
 		registered[m[1]] = m[2]
 	}
 	if loop := regexp.MustCompile(`for sa in ([^;]+); do`).FindStringSubmatch(setup); loop != nil {
@@ -160,5 +166,28 @@ func checkGrace(t *testing.T, name, grace string, need time.Duration) {
 	d, err := time.ParseDuration(grace)
 	if err != nil || d <= need {
 		t.Errorf("%s stop_grace_period %q must exceed its drain time %s, or Docker kills it mid-drain", name, grace, need)
+	}
+}
+
+// Compose runs the Temporal server version the code embeds and is tested
+// with (go.mod's go.temporal.io/server), and admin-tools of the same
+// version sets up its schema and namespace.
+func TestComposeRunsTheTestedTemporalVersion(t *testing.T) {
+	raw, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*go\.temporal\.io/server v(\S+)`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatal("go.mod does not require go.temporal.io/server")
+	}
+	want := string(m[1])
+	services := loadCompose(t)
+	for name, image := range map[string]string{
+		"temporal": "temporalio/server", "temporal-schema": "temporalio/admin-tools", "temporal-setup": "temporalio/admin-tools",
+	} {
+		if got := services[name].Image; got != image+":"+want {
+			t.Errorf("%s runs %q, want %s:%s (the server version in go.mod)", name, got, image, want)
+		}
 	}
 }

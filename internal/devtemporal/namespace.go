@@ -26,14 +26,22 @@ const pollInterval = 50 * time.Millisecond
 
 // dialFrontend connects an SDK client to the frontend, retrying until it
 // answers health checks or ctx ends.
-func dialFrontend(ctx context.Context, hostPort, namespace string) (client.Client, error) {
+func dialFrontend(ctx context.Context, hostPort, namespace string, t *TLS) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  hostPort,
+		Namespace: namespace,
+		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+	}
+	if t != nil {
+		tc, err := t.clientConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectionOptions.TLS = tc
+	}
 	var lastErr error
 	for {
-		c, err := client.DialContext(ctx, client.Options{
-			HostPort:  hostPort,
-			Namespace: namespace,
-			Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
-		})
+		c, err := client.DialContext(ctx, opts)
 		if err == nil {
 			if _, err = c.CheckHealth(ctx, &client.CheckHealthRequest{}); err == nil {
 				return c, nil

@@ -33,6 +33,7 @@ type Options struct {
 	PostgresDSN      string                              // optional postgres://user:pass@host:port/db?sslmode=disable; replaces SQLite
 	LogLevel         slog.Leveler                        // minimum level forwarded to Logger; nil = slog.LevelWarn
 	Postgres         PostgresOptions                     // database names used with PostgresDSN
+	TLS              *TLS                                // serve the frontend over TLS (optionally mTLS); nil = plain text; needs UIPort 0
 }
 
 // Server is a running embedded Temporal server, with the Web UI if asked for.
@@ -70,6 +71,14 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.UIPort < -1 || opts.FrontendPort < 0 {
 		return nil, errors.New("ports must be positive (UIPort may be -1)")
 	}
+	if opts.TLS != nil {
+		if err := opts.TLS.check(); err != nil {
+			return nil, err
+		}
+		if opts.UIPort != 0 {
+			return nil, errors.New("tls: the embedded Web UI dials the frontend in plain text; set UIPort 0")
+		}
+	}
 
 	picker := newPortPicker(opts.IP)
 	ports, uiPort, err := pickPorts(picker, opts)
@@ -101,6 +110,9 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	conf := serverConfig(opts.IP, ports, persistence)
+	if opts.TLS != nil {
+		conf.Global.TLS = opts.TLS.rootTLS()
+	}
 	srv, err := temporal.NewServer(serverOptions(conf, opts, logger)...)
 	if err != nil {
 		return nil, fmt.Errorf("create server: %w", err)
@@ -187,7 +199,7 @@ func serverOptions(conf *config.Config, opts Options, logger log.Logger) []tempo
 // prepare waits for the frontend, sets up the namespace and search
 // attributes, then starts the UI.
 func (s *Server) prepare(ctx context.Context, opts Options, uiPort int) error {
-	c, err := dialFrontend(ctx, s.frontend, s.namespace)
+	c, err := dialFrontend(ctx, s.frontend, s.namespace, opts.TLS)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/callhooks/callhooks/server"
+	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -20,8 +21,28 @@ type Config struct {
 	HTTPAddr    string `env:"CALLHOOKS_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
 	LogLevel    string `env:"CALLHOOKS_LOG_LEVEL" envDefault:"info"`
 
+	// DBMaxOpenConns and the three below size this process's PostgreSQL
+	// pool (SQLite keeps one connection); see models.Pool.
+	DBMaxOpenConns    int           `env:"CALLHOOKS_DB_MAX_OPEN_CONNS" envDefault:"20"`
+	DBMaxIdleConns    int           `env:"CALLHOOKS_DB_MAX_IDLE_CONNS" envDefault:"10"`
+	DBConnMaxIdleTime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_IDLE_TIME" envDefault:"5m"`
+	DBConnMaxLifetime time.Duration `env:"CALLHOOKS_DB_CONN_MAX_LIFETIME" envDefault:"0"`
+
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// TemporalTLS is "true", "false" or unset (TLS when any TEMPORAL_TLS_*
+	// setting or TemporalAPIKey is given); see temporalSecurity.
+	TemporalTLS string `env:"TEMPORAL_TLS"`
+	// TemporalTLSCA, TemporalTLSCert and TemporalTLSKey are PEM or paths to
+	// PEM files: the CA the frontend's certificate chains to (default: the
+	// system's), and the client certificate and key for mTLS.
+	TemporalTLSCA         string `env:"TEMPORAL_TLS_CA"`
+	TemporalTLSCert       string `env:"TEMPORAL_TLS_CERT"`
+	TemporalTLSKey        string `env:"TEMPORAL_TLS_KEY"`
+	TemporalTLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	// TemporalAPIKey authenticates to Temporal Cloud (or a cluster with an
+	// API-key authorizer) as a bearer token.
+	TemporalAPIKey string `env:"TEMPORAL_API_KEY"`
 	// TemporalUIURL is where operators open the Temporal Web UI; the
 	// deliveries page links each delivery's workflow there (dev sets it).
 	TemporalUIURL string `env:"CALLHOOKS_TEMPORAL_UI_URL"`
@@ -86,8 +107,8 @@ type Config struct {
 	IngestRateBurst int     `env:"CALLHOOKS_INGEST_RATE_BURST" envDefault:"2000"`
 }
 
-// loadConfig reads the environment; a malformed value is an error naming it.
-func loadConfig() (Config, error) {
+// LoadConfig reads the environment; a malformed value is an error naming it.
+func LoadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
 		return Config{}, fmt.Errorf("read configuration: %w", err)
@@ -98,14 +119,20 @@ func loadConfig() (Config, error) {
 	return c, nil
 }
 
-// allowPrivate says whether subscriptions and deliveries may reach
+// AllowPrivate says whether subscriptions and deliveries may reach
 // loopback and private addresses: CALLHOOKS_ALLOW_PRIVATE_TARGETS when set,
 // else the mode's default def.
-func (c Config) allowPrivate(def bool) bool {
+func (c Config) AllowPrivate(def bool) bool {
 	if c.AllowPrivateTargets == nil {
 		return def
 	}
 	return *c.AllowPrivateTargets
+}
+
+// dbPool is the PostgreSQL pool CALLHOOKS_DB_* asks for.
+func (c Config) dbPool() models.Pool {
+	return models.Pool{MaxOpenConns: c.DBMaxOpenConns, MaxIdleConns: c.DBMaxIdleConns,
+		ConnMaxIdleTime: c.DBConnMaxIdleTime, ConnMaxLifetime: c.DBConnMaxLifetime}
 }
 
 // sqlitePath is where the embedded database lives when DATABASE_URL is unset.

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 func TestPruneKeepsAuditEventsForTheirOwnRetention(t *testing.T) {
 	ctx := context.Background()
 	cfg := Config{DataDir: t.TempDir(), Retention: 720 * time.Hour, AuditRetention: 8760 * time.Hour}
-	store, err := openStore(ctx, cfg, false)
+	store, err := OpenStore(ctx, cfg, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func TestServeHTTPDrainsInFlightRequests(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveHTTP(ctx, addr, h, quiet) }()
+	go func() { done <- ServeHTTP(ctx, addr, h, quiet) }()
 	waitListening(t, addr)
 
 	answer := make(chan string, 1)
@@ -69,7 +69,7 @@ func TestServeHTTPDrainsInFlightRequests(t *testing.T) {
 		t.Fatalf("in-flight request got %q during shutdown, want its full answer", got)
 	}
 	if err := <-done; err != nil {
-		t.Fatalf("serveHTTP: %v", err)
+		t.Fatalf("ServeHTTP: %v", err)
 	}
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()

@@ -12,14 +12,15 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/models"
 )
 
 // runDev runs the whole system in one process: an embedded Temporal server
 // with its Web UI (state in the data directory), the worker, and the API
 // on the embedded database. Dev mode may deliver to loopback receivers.
-func runDev(ctx context.Context, cfg Config, out io.Writer) error {
-	log := newLogger(cfg, os.Stderr)
+func runDev(ctx context.Context, cfg app.Config, out io.Writer) error {
+	log := app.NewLogger(cfg, os.Stderr)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -43,14 +44,14 @@ Try: curl -H "Authorization: Bearer %s" http://%s/v1/companies
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return serveHTTP(gctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, ts.UIURL()).Handler(), log)
+		return app.ServeHTTP(gctx, cfg.HTTPAddr, app.NewAPI(cfg, store, tc, log, m, ts.UIURL()).Handler(), log)
 	})
 	return g.Wait()
 }
 
 // devAPIKey returns the key dev prints: CALLHOOKS_DEV_API_KEY when set,
 // else one made on first start and kept in the data directory.
-func devAPIKey(ctx context.Context, cfg Config, store *models.Store) (string, error) {
+func devAPIKey(ctx context.Context, cfg app.Config, store *models.Store) (string, error) {
 	path := filepath.Join(cfg.DataDir, "dev-api-key")
 	key := cfg.DevAPIKey
 	if key == "" {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func runAdmin(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	if *name == "" || *email == "" {
 		return fmt.Errorf("create-account needs --name and --email")
 	}
-	store, err := openStore(ctx, cfg, false)
+	store, err := OpenStore(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runReseal(ctx context.Context, cfg Config, out io.Writer) error {
 	if !masterkeys.Given(cfg.SecretKeys) {
 		return fmt.Errorf("reseal-secrets: set CALLHOOKS_SECRET_KEYS first (openssl rand -base64 32)")
 	}
-	store, err := openStore(ctx, cfg, false)
+	store, err := OpenStore(ctx, cfg, false)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -22,9 +22,9 @@ import (
 // opsOff turns the worker's operations listener off (CALLHOOKS_WORKER_ADDR=off).
 const opsOff = "off"
 
-// newProcessMetrics makes this process's Prometheus registry: Callhooks'
+// NewProcessMetrics makes this process's Prometheus registry: Callhooks'
 // collectors, the Go runtime's, the process's and the database pool's.
-func newProcessMetrics(store *models.Store) (*metrics.Metrics, error) {
+func NewProcessMetrics(store *models.Store) (*metrics.Metrics, error) {
 	m, err := metrics.New(prometheus.NewRegistry())
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -134,7 +134,7 @@ func runPrune(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	if *auditOlderThan <= 0 {
 		return fmt.Errorf("prune: --audit-older-than must be positive, got %s", *auditOlderThan)
 	}
-	store, err := openStore(ctx, cfg, false)
+	store, err := OpenStore(ctx, cfg, false)
 	if err != nil {
 		return err
 	}

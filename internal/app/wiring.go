@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/masterkeys"
@@ -20,21 +21,28 @@ import (
 	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
+	"github.com/callhooks/callhooks/worker"
 )
 
-func newLogger(cfg Config, w io.Writer) *slog.Logger {
+// NewLogger is the process logger at CALLHOOKS_LOG_LEVEL.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: cfg.logLevel()}))
 }
 
-// openStore opens the database (PostgreSQL when DATABASE_URL is set, else
+// OpenStore opens the database (PostgreSQL when DATABASE_URL is set, else
 // the embedded SQLite file), migrates it and applies the bootstrap key.
-func openStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Store, error) {
+func OpenStore(ctx context.Context, cfg Config, allowPrivate bool) (*models.Store, error) {
 	if err := useSecretKeys(cfg.SecretKeys); err != nil {
 		return nil, err
 	}
 	db, err := models.Open(cfg.DatabaseURL, cfg.sqlitePath())
 	if err != nil {
 		return nil, err
+	}
+	if cfg.DatabaseURL != "" {
+		if err := cfg.dbPool().Apply(db); err != nil {
+			return nil, fmt.Errorf("CALLHOOKS_DB_*: %w", err)
+		}
 	}
 	if err := models.Migrate(db); err != nil {
 		return nil, err
@@ -70,7 +78,7 @@ func useSecretKeys(keys []string) error {
 // dialTemporal returns a lazy client: the API starts even while Temporal is
 // down and answers 503 for events until it is back.
 func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Client, error) {
-	opts, err := temporalClientOptions(cfg, log, m)
+	opts, err := TemporalClientOptions(cfg, log, m)
 	if err != nil {
 		return nil, err
 	}
@@ -81,17 +89,20 @@ func dialTemporal(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Clie
 	return c, nil
 }
 
-// temporalClientOptions is how every mode talks to Temporal: the SDK logs
+// TemporalClientOptions is how every mode talks to Temporal: the SDK logs
 // through slog and reports its metrics to the process registry.
-func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Options, error) {
+func TemporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (client.Options, error) {
 	o := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
 		MetricsHandler: m.TemporalHandler(),
 	}
+	if err := temporalSecurity(cfg, &o); err != nil {
+		return o, err
+	}
 	if cfg.EncryptPayloads {
-		c, err := payloadCodec(cfg)
+		c, err := PayloadCodec(cfg)
 		if err != nil {
 			return o, err
 		}
@@ -101,8 +112,8 @@ func temporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (cl
 	return o, nil
 }
 
-// payloadCodec is the Temporal payload encryption CALLHOOKS_SECRET_KEYS gives.
-func payloadCodec(cfg Config) (*payloadcodec.Codec, error) {
+// PayloadCodec is the Temporal payload encryption CALLHOOKS_SECRET_KEYS gives.
+func PayloadCodec(cfg Config) (*payloadcodec.Codec, error) {
 	c, err := payloadcodec.New(cfg.SecretKeys)
 	if err != nil {
 		return nil, fmt.Errorf("CALLHOOKS_ENCRYPT_PAYLOADS: %w", err)
@@ -113,13 +124,13 @@ func payloadCodec(cfg Config) (*payloadcodec.Codec, error) {
 // runCodecServer serves the remote codec for the Temporal Web UI and CLI:
 // it decrypts whatever it is sent, so keep it where only operators reach it.
 func runCodecServer(ctx context.Context, cfg Config) error {
-	log := newLogger(cfg, os.Stderr)
-	c, err := payloadCodec(cfg)
+	log := NewLogger(cfg, os.Stderr)
+	c, err := PayloadCodec(cfg)
 	if err != nil {
 		return err
 	}
 	log.Info("codec server listening", "addr", cfg.CodecAddr, "origins", cfg.CodecOrigins)
-	return serveHTTP(ctx, cfg.CodecAddr, payloadcodec.Handler(c, cfg.CodecOrigins), log)
+	return ServeHTTP(ctx, cfg.CodecAddr, payloadcodec.Handler(c, cfg.CodecOrigins), log)
 }
 
 func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
@@ -135,9 +146,9 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metric
 	}
 }
 
-// newAPI builds the API and web pages; temporalUI is the Temporal Web UI's
+// NewAPI builds the API and web pages; temporalUI is the Temporal Web UI's
 // URL for the deliveries page's links ("" hides them).
-func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics, temporalUI string) *server.Server {
+func NewAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics, temporalUI string) *server.Server {
 	return server.New(server.Deps{
 		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(), Metrics: m,
 		// Test sends use the deliveries' HTTP client and signing, with the
@@ -150,8 +161,8 @@ func newAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger,
 	})
 }
 
-// serveHTTP serves until ctx ends, then drains in-flight requests.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+// ServeHTTP serves until ctx ends, then drains in-flight requests.
+func ServeHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -176,12 +187,12 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 // openProcess is the start of every long-running mode outside dev: the
 // logger, the migrated store and the process's metrics registry.
 func openProcess(ctx context.Context, cfg Config) (*slog.Logger, *models.Store, *metrics.Metrics, error) {
-	log := newLogger(cfg, os.Stderr)
-	store, err := openStore(ctx, cfg, cfg.allowPrivate(false))
+	log := NewLogger(cfg, os.Stderr)
+	store, err := OpenStore(ctx, cfg, cfg.AllowPrivate(false))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	m, err := newProcessMetrics(store)
+	m, err := NewProcessMetrics(store)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -198,7 +209,7 @@ func runServer(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer tc.Close()
-	return serveHTTP(ctx, cfg.HTTPAddr, newAPI(cfg, store, tc, log, m, cfg.TemporalUIURL).Handler(), log)
+	return ServeHTTP(ctx, cfg.HTTPAddr, NewAPI(cfg, store, tc, log, m, cfg.TemporalUIURL).Handler(), log)
 }
 
 func runWorker(ctx context.Context, cfg Config) error {
@@ -206,7 +217,7 @@ func runWorker(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	opts, err := temporalClientOptions(cfg, log, m)
+	opts, err := TemporalClientOptions(cfg, log, m)
 	if err != nil {
 		return err
 	}
@@ -215,15 +226,21 @@ func runWorker(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	w := newWorker(cfg, tc, store, cfg.allowPrivate(false), m)
+	w := NewWorker(cfg, tc, store, cfg.AllowPrivate(false), m)
 	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
 	return runUntilStopped(ctx, w, cfg.WorkerAddr, opsHandler(store, tc, m, log), cfg.WorkerStopTimeout, log)
 }
 
 func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
-	if _, err := openStore(ctx, cfg, false); err != nil {
+	if _, err := OpenStore(ctx, cfg, false); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "database schema is up to date")
 	return nil
+}
+
+// NewWorker builds (not starts) the worker as every mode configures it.
+func NewWorker(cfg Config, tc client.Client, store *models.Store, allowPrivate bool, m *metrics.Metrics) sdkworker.Worker {
+	return worker.New(tc, newActivities(cfg, store, allowPrivate, m), worker.Options{
+		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
 }

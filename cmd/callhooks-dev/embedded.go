@@ -13,11 +13,11 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/internal/devtemporal"
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
-	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -38,7 +38,7 @@ type embedded struct {
 // uiPort is the Web UI's port (0: none). Loopback and private receivers
 // are allowed unless CALLHOOKS_ALLOW_PRIVATE_TARGETS says false. The
 // caller must call stop.
-func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort int) (e *embedded, err error) {
+func startEmbedded(ctx context.Context, cfg *app.Config, log *slog.Logger, uiPort int) (e *embedded, err error) {
 	e = &embedded{}
 	defer func() {
 		if err != nil {
@@ -49,7 +49,7 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 	codecEndpoint := ""
 	if cfg.EncryptPayloads && uiPort != 0 {
 		// The Web UI decodes payloads through this process's codec.
-		c, err := payloadCodec(*cfg)
+		c, err := app.PayloadCodec(*cfg)
 		if err != nil {
 			return e, err
 		}
@@ -72,18 +72,18 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 	if err != nil {
 		return e, err
 	}
-	cfg.TemporalAddress = e.temporal.FrontendHostPort()
-	allowPrivate := cfg.allowPrivate(true)
-	if e.store, err = openStore(ctx, *cfg, allowPrivate); err != nil {
+	cfg.UseEmbeddedTemporal(e.temporal.FrontendHostPort())
+	allowPrivate := cfg.AllowPrivate(true)
+	if e.store, err = app.OpenStore(ctx, *cfg, allowPrivate); err != nil {
 		return e, err
 	}
 	if e.key, err = devAPIKey(ctx, *cfg, e.store); err != nil {
 		return e, err
 	}
-	if e.metrics, err = newProcessMetrics(e.store); err != nil {
+	if e.metrics, err = app.NewProcessMetrics(e.store); err != nil {
 		return e, err
 	}
-	opts, err := temporalClientOptions(*cfg, log, e.metrics)
+	opts, err := app.TemporalClientOptions(*cfg, log, e.metrics)
 	if err != nil {
 		return e, err
 	}
@@ -91,7 +91,7 @@ func startEmbedded(ctx context.Context, cfg *Config, log *slog.Logger, uiPort in
 	if err != nil {
 		return e, fmt.Errorf("connect to embedded temporal: %w", err)
 	}
-	e.worker = newWorker(*cfg, e.client, e.store, allowPrivate, e.metrics)
+	e.worker = app.NewWorker(*cfg, e.client, e.store, allowPrivate, e.metrics)
 	if err := e.worker.Start(); err != nil {
 		e.worker = nil
 		return e, fmt.Errorf("start worker: %w", err)
@@ -113,10 +113,4 @@ func (e *embedded) stop() {
 	if e.codec != nil {
 		_ = e.codec.Close()
 	}
-}
-
-// newWorker builds (not starts) the worker as every mode configures it.
-func newWorker(cfg Config, tc client.Client, store *models.Store, allowPrivate bool, m *metrics.Metrics) sdkworker.Worker {
-	return worker.New(tc, newActivities(cfg, store, allowPrivate, m), worker.Options{
-		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/internal/bench"
 	"github.com/callhooks/callhooks/models"
 )
@@ -23,11 +24,11 @@ import (
 // completed histories the bench counts.
 const benchSampleWindow = 2 * time.Second
 
-// runBench is `callhooks bench`: it starts what `callhooks dev` starts
+// runBench is `callhooks-dev bench`: it starts what `callhooks-dev dev` starts
 // (embedded Temporal server on SQLite files in a temp dir, worker, API on
 // the embedded database, all on loopback), measures it with internal/bench
 // and prints the markdown report. Everything it starts stops when it ends.
-func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+func runBench(ctx context.Context, cfg app.Config, args []string, out io.Writer) error {
 	o, err := parseBenchFlags(args, out)
 	if err != nil {
 		return err
@@ -57,7 +58,7 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	if _, set := os.LookupEnv("CALLHOOKS_LOG_LEVEL"); !set {
 		cfg.LogLevel = "warn"
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := app.NewLogger(cfg, os.Stderr)
 	e, err := startEmbedded(ctx, &cfg, log, 0)
 	if err != nil {
 		return err
@@ -65,14 +66,14 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	defer e.stop()
 	store, tc, m, key := e.store, e.client, e.metrics, e.key
 
-	api, stopAPI, err := serveLoopback(newAPI(cfg, store, tc, log, m, "").Handler())
+	api, stopAPI, err := serveLoopback(app.NewAPI(cfg, store, tc, log, m, "").Handler())
 	if err != nil {
 		return err
 	}
 	defer stopAPI()
 	sampleCfg := cfg
 	sampleCfg.ModificationWindow = benchSampleWindow
-	sample, stopSample, err := serveLoopback(newAPI(sampleCfg, store, tc, log, m, "").Handler())
+	sample, stopSample, err := serveLoopback(app.NewAPI(sampleCfg, store, tc, log, m, "").Handler())
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	rep, err := bench.Run(ctx, bench.System{
 		API: api, APIKey: key, SampleAPI: sample, SampleWindow: benchSampleWindow, Temporal: tc, DataDir: dir,
 		AppDBSize: appDBSize(cfg, store), StandaloneAPI: standaloneAPI(cfg),
-		Setup: fmt.Sprintf("`callhooks dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
+		Setup: fmt.Sprintf("`callhooks-dev dev` wiring: embedded Temporal server on SQLite files (temp dir), %s, worker concurrency %d, "+
 			"%d connections per endpoint host, modification window %s, management API rate limit off (ingest limit as shipped, %g events/s), log level %s",
 			db, cfg.WorkerConcurrency, cfg.MaxConnsPerHost, cfg.ModificationWindow, cfg.IngestRateLimit, cfg.LogLevel),
 	}, o)
@@ -101,10 +102,10 @@ func runBench(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	return nil
 }
 
-// standaloneAPI starts `callhooks server` (this binary) as a child process
+// standaloneAPI starts `server` (this binary's copy of the production command) as a child process
 // on the bench's databases and Temporal server: the API as production runs
 // it, with a heap of its own.
-func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error) {
+func standaloneAPI(cfg app.Config) func(ctx context.Context) (string, func(), error) {
 	return func(ctx context.Context) (string, func(), error) {
 		exe, err := os.Executable()
 		if err != nil {
@@ -119,8 +120,8 @@ func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error)
 		cctx, cancel := context.WithCancel(ctx)
 		cmd := exec.CommandContext(cctx, exe, "server")
 		cmd.Env = append(os.Environ(), "CALLHOOKS_DATA_DIR="+cfg.DataDir, "CALLHOOKS_HTTP_ADDR="+addr,
-			"TEMPORAL_ADDRESS="+cfg.TemporalAddress, "TEMPORAL_NAMESPACE="+cfg.TemporalNamespace,
-			"CALLHOOKS_RATE_LIMIT=-1", "CALLHOOKS_LOG_LEVEL="+cfg.LogLevel)
+			"TEMPORAL_NAMESPACE="+cfg.TemporalNamespace, "CALLHOOKS_RATE_LIMIT=-1", "CALLHOOKS_LOG_LEVEL="+cfg.LogLevel)
+		cmd.Env = append(cmd.Env, app.EmbeddedTemporalEnv(cfg.TemporalAddress)...)
 		if cfg.DatabaseURL != "" {
 			cmd.Env = append(cmd.Env, "DATABASE_URL="+cfg.DatabaseURL)
 		}
@@ -153,7 +154,7 @@ func standaloneAPI(cfg Config) func(ctx context.Context) (string, func(), error)
 
 // appDBSize measures a PostgreSQL app database (nil for the SQLite file,
 // which the bench finds in the data dir).
-func appDBSize(cfg Config, store *models.Store) func() (int64, error) {
+func appDBSize(cfg app.Config, store *models.Store) func() (int64, error) {
 	if cfg.DatabaseURL == "" {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/app"
 	"github.com/callhooks/callhooks/models"
 )
+
+var quiet = slog.New(slog.DiscardHandler)
 
 // dev lets companies subscribe (and send tests to) loopback receivers by
 // default, and refuses them when CALLHOOKS_ALLOW_PRIVATE_TARGETS=false.
@@ -27,7 +31,7 @@ func TestDevHonoursAllowPrivateTargets(t *testing.T) {
 			if tc.env == "" {
 				os.Unsetenv("CALLHOOKS_ALLOW_PRIVATE_TARGETS")
 			}
-			cfg, err := loadConfig()
+			cfg, err := app.LoadConfig()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +43,7 @@ func TestDevHonoursAllowPrivateTargets(t *testing.T) {
 				t.Fatalf("start dev: %v", err)
 			}
 			defer e.stop()
-			api := httptest.NewServer(newAPI(cfg, e.store, e.client, quiet, e.metrics, "").Handler())
+			api := httptest.NewServer(app.NewAPI(cfg, e.store, e.client, quiet, e.metrics, "").Handler())
 			defer api.Close()
 
 			var co struct{ ID int64 }

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// Every environment variable Config reads is in the README's configuration
+// table, so the reference cannot fall behind the code.
+func TestREADMEListsEveryEnvironmentVariable(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	typ := reflect.TypeOf(Config{})
+	for i := 0; i < typ.NumField(); i++ {
+		name := strings.Split(typ.Field(i).Tag.Get("env"), ",")[0]
+		if name == "" {
+			continue
+		}
+		if !strings.Contains(readme, "| `"+name+"` |") {
+			t.Errorf("README's configuration table lacks %s (field %s)", name, typ.Field(i).Name)
+		}
+	}
+}
+
+// The pool variables reach the pool every PostgreSQL process opens.
+func TestDatabasePoolFromEnvironment(t *testing.T) {
+	t.Setenv("CALLHOOKS_DB_MAX_OPEN_CONNS", "50")
+	t.Setenv("CALLHOOKS_DB_MAX_IDLE_CONNS", "25")
+	t.Setenv("CALLHOOKS_DB_CONN_MAX_IDLE_TIME", "90s")
+	t.Setenv("CALLHOOKS_DB_CONN_MAX_LIFETIME", "30m")
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := models.Pool{MaxOpenConns: 50, MaxIdleConns: 25, ConnMaxIdleTime: 90 * time.Second, ConnMaxLifetime: 30 * time.Minute}
+	if got := cfg.dbPool(); got != want {
+		t.Errorf("pool %+v, want %+v", got, want)
+	}
+	var empty Config
+	t.Setenv("CALLHOOKS_DB_MAX_OPEN_CONNS", "")
+	if empty, err = LoadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if got := empty.dbPool().MaxOpenConns; got != models.DefaultPool().MaxOpenConns {
+		t.Errorf("default pool size %d, want models.DefaultPool's %d", got, models.DefaultPool().MaxOpenConns)
+	}
+}
