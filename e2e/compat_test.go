@@ -100,7 +100,6 @@ func TestReceiverCompatibility(t *testing.T) {
 	postAllTen(t, s, c.ID, "after-rotation")
 	waitAccepted(t, ctx, live, 30)
 	time.Sleep(500 * time.Millisecond) // anything extra would arrive now
-
 	checkEveryDeliveryAccepted(t, s, c.ID, live)
 	checkControls(t, live, rotated.SigningKey)
 }
@@ -172,7 +171,9 @@ func waitAccepted(t *testing.T, ctx context.Context, live []*liveReceiver, n int
 			acc, rej := r.tally.counts()
 			if rej > 0 {
 				r.tally.mu.Lock()
-				t.Fatalf("receiver %s rejected deliveries: %v", r.spec.name, r.tally.rejected)
+				rejected := append([]string(nil), r.tally.rejected...)
+				r.tally.mu.Unlock()
+				t.Fatalf("receiver %s rejected deliveries: %v", r.spec.name, rejected)
 			}
 			done = done && acc >= n
 		}
@@ -196,8 +197,24 @@ func waitAccepted(t *testing.T, ctx context.Context, live []*liveReceiver, n int
 // test sends), with the event its URL names.
 func checkEveryDeliveryAccepted(t *testing.T, s *stack, companyID int64, live []*liveReceiver) {
 	t.Helper()
-	deliveries := listDeliveries(t, s, companyID)
-	if want := 20 * len(live); len(deliveries) != want {
+	// A delivery is recorded just after its answer: wait for every record.
+	var deliveries []deliveryRow
+	want := 20 * len(live)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		deliveries = listDeliveries(t, s, companyID)
+		pending := 0
+		for _, d := range deliveries {
+			if d.Status == "pending" {
+				pending++
+			}
+		}
+		if (len(deliveries) >= want && pending == 0) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(deliveries) != want {
 		t.Errorf("Callhooks recorded %d deliveries, want %d (20 per receiver)", len(deliveries), want)
 	}
 	var figures []string
