@@ -2,7 +2,7 @@
 export CGO_ENABLED ?= 0
 GO ?= go
 
-.PHONY: screenshots run test test-short vet build fuzz compose-check bench bench-smoke workflowcheck record-histories
+.PHONY: compat compat-deps screenshots run test test-short vet build fuzz compose-check bench bench-smoke workflowcheck record-histories
 
 ## run: start everything (embedded Temporal + Web UI, worker, API, SQLite) in one process
 run:
@@ -17,6 +17,16 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+
+## compat-deps: install the compatibility receivers' npm libraries (compat/package-lock.json)
+# npm ci only when node_modules is missing or older than the lock file.
+compat-deps:
+	@if [ ! -f compat/node_modules/.package-lock.json ] || [ compat/package-lock.json -nt compat/node_modules/.package-lock.json ]; then \
+		cd compat && npm ci --no-audit --no-fund; else echo "compat/node_modules is up to date"; fi
+
+## compat: the receiver compatibility suite alone (make test runs it too); needs node, python3, ruby, php
+compat: compat-deps
+	$(GO) test -count=1 -run TestReceiverCompatibility -v ./e2e/
 
 ## workflowcheck: Temporal's determinism checker over every workflow (CI runs it)
 workflowcheck:

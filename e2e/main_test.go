@@ -118,7 +118,10 @@ func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, o
 	}
 	t.Cleanup(tc.Close)
 	s := &stack{t: t, store: store, key: acc.Secret, client: tc, queue: fmt.Sprintf("e2e-%d-%d", os.Getpid(), seq)}
-	api := server.New(server.Deps{Store: store, Temporal: tc, Calls: calls, TaskQueue: s.queue})
+	// "Send test" posts through the delivery code path, as in production.
+	sender := activities.TestSender{Activities: &activities.Activities{Store: store,
+		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}}
+	api := server.New(server.Deps{Store: store, Temporal: tc, Calls: calls, TaskQueue: s.queue, Sender: sender})
 	s.api = httptest.NewServer(api.Handler())
 	t.Cleanup(s.api.Close)
 	s.startWorker()

@@ -4,7 +4,7 @@ package models
 // API, in webhook headers, in search attributes and in the UI.
 type EventKey string
 
-// The ten trigger events (see shared/reference/EVENTS.md).
+// The ten trigger events (see docs/events.md).
 const (
 	EventPreCall               EventKey = "pre_call"
 	EventCallRoutingComplete   EventKey = "call_routing_complete"

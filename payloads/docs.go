@@ -49,13 +49,13 @@ func Events() []EventInfo {
 			"As call_modified, for an outbound call.",
 			transcriptRule, "Call"},
 		{models.EventTextMessageReceived, "A tracking number receives a text.",
-			"Message ids (numeric `id`, `resource_id` MSG...), conversation and thread ids, content, message type and media URLs, the customer and tracking numbers, company and person ids, timestamp.",
+			"CallRail's text fields only: message ids (numeric `id`, `resource_id` MSG...), conversation and thread ids, content, message type and media URLs, the sending and receiving numbers (`source_number`, `destination_number`), company and person resource ids, timestamp. No call fields (`tracking_phone_number`, `customer_name`, `direction`, ...), so receivers that tell texts from calls by their fields see a text.",
 			noRule, "TextMessage"},
 		{models.EventTextMessageSent, "A text is sent from a tracking number.",
 			"The same fields for the outgoing message, plus `agent`, the user who sent it.",
 			noRule, "TextMessage"},
 		{models.EventFormSubmission, "A tracked form is submitted on the company's site.",
-			"Every submitted field in `form_data`, the recognised name, email and phone, the form URL, attribution (source, medium, campaign, keywords, utm_*, landing page, referrer) and timestamps.",
+			"Every submitted field in `form_data`, the recognised name, email and phone, the form URL, attribution (source, medium, campaign, keywords, utm_*, `ga`, landing page, referrer), the submission record (`url`, `landing`, `referrer_url`, `session_uuid`, `hidden`) and timestamps (`submitted_at`, `created_at`, `updated_at`, `timestamp`).",
 			"Only for companies with the form tracking plan; others cannot subscribe.", "FormSubmission"},
 		{models.EventConvertAssistComplete, "Convert Assist finishes processing a lead's call.",
 			"The call it belongs to (`last_interaction_resource_id`), the person, and the AI answers as `answers` of `answer_key`/`answer_text` pairs.",
@@ -91,6 +91,10 @@ so receivers written for CallRail keep working.
 - ` + "`timestamp`" + ` is in every body; receivers compare it to the clock to reject
   stale posts. In call bodies it is the call's start time, as CallRail sends it,
   so a call_modified for an old call carries an old timestamp.
+- The samples below are indented for reading and have fixed times. "Send test"
+  sends them as a delivery is sent: compact JSON, trimmed for the company's
+  plans, every time set to the moment of the test in the company's time zone
+  (CallRail's format, ` + "`2025-03-14T10:22:31.430-04:00`" + `).
 `
 
 // EventsMarkdown renders docs/events.md from Events, the samples and the

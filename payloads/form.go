@@ -32,9 +32,26 @@ type FormSubmission struct {
 	UTMCampaign    string  `json:"utm_campaign"`
 	UTMTerm        string  `json:"utm_term,omitempty"`
 	UTMContent     string  `json:"utm_content,omitempty"`
-	SubmittedAt    string  `json:"submitted_at"`
+	// GA is the visitor's Google Analytics client id; the click ids name the ad click.
+	GA          string `json:"ga"`
+	GCLID       string `json:"gclid,omitempty"`
+	FBCLID      string `json:"fbclid,omitempty"`
+	MSCLKID     string `json:"msclkid,omitempty"`
+	SubmittedAt string `json:"submitted_at"`
 	// FirstForm is whether this is the visitor's first form submission.
 	FirstForm bool `json:"first_form"`
 	// Timestamp is what receivers compare to the clock to reject stale posts.
 	Timestamp string `json:"timestamp"`
+
+	// The form submission record as CallRail keeps it: URL is the page the
+	// form was posted from, Landing the visit's first page, ReferrerURL the
+	// page before it; SessionUUID names the visitor's tracking session;
+	// Hidden is whether the submission is hidden (ignored) in CallRail.
+	URL         string `json:"url"`
+	Landing     string `json:"landing"`
+	ReferrerURL string `json:"referrer_url"`
+	CreatedAt   string `json:"created_at"`
+	UpdatedAt   string `json:"updated_at"`
+	SessionUUID string `json:"session_uuid"`
+	Hidden      bool   `json:"hidden"`
 }

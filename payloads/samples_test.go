@@ -45,7 +45,7 @@ func TestSampleUnknownEvent(t *testing.T) {
 	}
 }
 
-// Each call stage carries what that stage knows, per EVENTS.md.
+// Each call stage carries what that stage knows, per docs/events.md.
 func TestCallSampleStages(t *testing.T) {
 	tests := []struct {
 		event models.EventKey

@@ -1,8 +1,10 @@
 package payloads
 
-// TextMessage is the body of text_message_received and text_message_sent:
-// CallRail's text webhook fields, then fields Callhooks adds so a receiver
-// need not work out from direction which number is the customer's.
+// TextMessage is the body of text_message_received and text_message_sent,
+// with CallRail's text webhook fields only: a text carries no call fields
+// (tracking_phone_number, customer_name, direction, ...), so receivers that
+// tell texts from calls by their fields classify it as CallRail's would.
+// Fields the platform sends beyond these are passed through as sent.
 type TextMessage struct {
 	// ID is CallRail's numeric id; ResourceID the MSG... string id.
 	ID         int64  `json:"id,omitempty"`
@@ -25,12 +27,4 @@ type TextMessage struct {
 	CompanyResourceID string `json:"company_resource_id"`
 	PersonResourceID  string `json:"person_resource_id"`
 	ThreadResourceID  string `json:"thread_resource_id,omitempty"`
-
-	// Callhooks additions, named as in the call body.
-	Direction           string `json:"direction,omitempty"`
-	CustomerPhoneNumber string `json:"customer_phone_number,omitempty"`
-	CustomerName        string `json:"customer_name,omitempty"`
-	TrackingPhoneNumber string `json:"tracking_phone_number,omitempty"`
-	CompanyID           int64  `json:"company_id,omitempty"`
-	CompanyName         string `json:"company_name,omitempty"`
 }

@@ -203,4 +203,3 @@ func TestKeyLimitersBounded(t *testing.T) {
 		t.Fatal("the sweep reset the busy key's spent budget")
 	}
 }
-

@@ -51,10 +51,13 @@ type testSendResultJSON struct {
 	Error string `json:"error"`
 }
 
-// send POSTs the event's sample body (payloads.SampleJSON), signed with the
-// company's key, to each URL configured for the event (or to the given
-// url) and answers with each receiver's status code and latency. Nothing
-// is recorded and nothing is retried.
+// send POSTs the event's sample body, signed with the company's key, to
+// each URL configured for the event (or to the given url) and answers with
+// each receiver's status code and latency. The body is the bytes a real
+// delivery would carry (payloads.SampleDelivery): compact, trimmed for the
+// company's plans, its times set to now in the company's time zone, so a
+// receiver that refuses stale timestamps accepts it. Nothing is recorded
+// and nothing is retried.
 func (h testSendHandlers) send(c *gin.Context) {
 	req, ok := bindJSON[testSendRequest](c)
 	if !ok {
@@ -70,7 +73,7 @@ func (h testSendHandlers) send(c *gin.Context) {
 		writeError(c, newAPIError(http.StatusServiceUnavailable, "test_send_unavailable", "this server has no webhook sender configured"))
 		return
 	}
-	body, err := payloads.SampleJSON(event)
+	body, err := payloads.SampleDelivery(event, time.Now(), companyLocation(company), company.Plans)
 	if err != nil {
 		writeError(c, fmt.Errorf("sample body: %w", err))
 		return
@@ -131,4 +134,17 @@ func (h testSendHandlers) sendOne(ctx context.Context, company models.Company, e
 		out.Error = fmt.Sprintf("the receiver answered %d %s; a delivery would count this as a failure", code, http.StatusText(code))
 	}
 	return out
+}
+
+// companyLocation is the company's time zone, for the times in a test
+// body; UTC when the zone is unset or unknown to this build.
+func companyLocation(company models.Company) *time.Location {
+	if company.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(company.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/callhooks/callhooks/signing"
 )
 
-// CallRail reference vector, from /work/shared/reference/README.md.
+// CallRail reference vector, from testdata/reference/README.md.
 const (
 	referencePath = "../testdata/reference/callrail-post-call.json"
 	referenceKey  = "072e77e426f92738a72fe23c4d1953b4"

@@ -10,7 +10,7 @@ type eventInfo struct {
 	Plan string
 }
 
-// eventInfos follows shared/reference/EVENTS.md.
+// eventInfos follows docs/events.md (generated from package payloads).
 var eventInfos = map[models.EventKey]eventInfo{
 	models.EventPreCall:               {Label: "Pre-call", When: "An inbound call starts ringing."},
 	models.EventCallRoutingComplete:   {Label: "Call routing complete", When: "The inbound call reaches its destination."},

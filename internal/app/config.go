@@ -8,8 +8,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
-	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/workflows"
 )
 

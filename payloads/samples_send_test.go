@@ -1,0 +1,93 @@
+package payloads
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/callhooks/callhooks/models"
+)
+
+// Every time in a test body is the moment of the test, in the given zone
+// and CallRail's format, so a receiver refusing stale timestamps takes it.
+func TestSampleAtIsCurrent(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 15, 4, 5, 678_900_000, time.UTC)
+	timeFields := []string{"timestamp", "start_time", "created_at", "updated_at", "submitted_at"}
+	for _, ev := range models.AllEvents {
+		t.Run(string(ev), func(t *testing.T) {
+			body, err := SampleAt(ev, now, ny)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := toMap(t, body)
+			n := 0
+			for _, k := range timeFields {
+				s, ok := m[k].(string)
+				if !ok {
+					continue
+				}
+				n++
+				at, err := time.Parse(CallRailTimeLayout, s)
+				if err != nil {
+					t.Errorf("%s = %q: %v", k, s, err)
+					continue
+				}
+				if d := now.Sub(at); d < 0 || d > time.Second {
+					t.Errorf("%s = %s, %v before now", k, s, d)
+				}
+				if _, off := at.Zone(); off != -5*3600 {
+					t.Errorf("%s = %s, want New York's offset", k, s)
+				}
+			}
+			if _, ok := m["timestamp"]; !ok || n == 0 {
+				t.Errorf("sample has no timestamp: %v", m)
+			}
+			if dt, ok := m["datetime"]; ok && dt != legacyDatetime(m["start_time"].(string)) {
+				t.Errorf("datetime %v does not follow start_time %v", dt, m["start_time"])
+			}
+		})
+	}
+}
+
+// The test body is compact and encoded like a delivery; plan rules apply.
+func TestSampleDeliveryEncoding(t *testing.T) {
+	now := time.Now()
+	for _, ev := range models.AllEvents {
+		b, err := SampleDelivery(ev, now, time.UTC, models.Plans{PremiumConversationIntelligence: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := json.Marshal(m)
+		if !bytes.Equal(again, b) || bytes.ContainsAny(b, "\n\t") {
+			t.Errorf("%s: not the compact map encoding deliveries use:\n%s", ev, b)
+		}
+	}
+	full, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{PremiumConversationIntelligence: true})
+	basic, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{})
+	if !bytes.Contains(full, []byte(`"transcription":"Agent:`)) || !bytes.Contains(basic, []byte(`"transcription":""`)) {
+		t.Errorf("transcript plan rule not applied:\nfull  %s\nbasic %s", full, basic)
+	}
+}
+
+// Texts carry CallRail's text fields only; a strict receiver classifies a
+// body carrying call fields as a call.
+func TestTextSamplesCarryNoCallFields(t *testing.T) {
+	for _, ev := range []models.EventKey{models.EventTextMessageReceived, models.EventTextMessageSent} {
+		s, _ := Sample(ev)
+		m := toMap(t, s)
+		for _, k := range []string{"tracking_phone_number", "customer_phone_number", "customer_name", "direction", "call_type", "answered", "company_id", "company_name"} {
+			if _, ok := m[k]; ok {
+				t.Errorf("%s carries the call field %s", ev, k)
+			}
+		}
+	}
+}
