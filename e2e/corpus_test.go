@@ -128,12 +128,12 @@ func post(t *testing.T, s *stack, company int64, id, typ, callID string, data ma
 	}
 }
 
-// eventsGot lists the event of each request the receiver got, in order,
-// less repeats of a webhook it had already accepted under the same
-// webhook-id (an attempt that timed out under load and went again):
-// receivers deduplicate those. A repeat under a new id still counts.
-func eventsGot(r *receiver) []string {
-	var out []string
+// webhooksGot lists the requests the receiver got, in order, less repeats
+// of a webhook it had already accepted under the same webhook-id (an
+// attempt that timed out under load and went again): receivers
+// deduplicate those. A repeat under a new id still counts.
+func webhooksGot(r *receiver) []capture {
+	var out []capture
 	accepted := map[string]bool{}
 	for _, c := range r.got() {
 		id := c.Header.Get(signing.HeaderWebhookID)
@@ -143,6 +143,15 @@ func eventsGot(r *receiver) []string {
 		if c.Status == http.StatusOK {
 			accepted[id] = true
 		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// eventsGot lists the event of each webhook the receiver got, in order.
+func eventsGot(r *receiver) []string {
+	var out []string
+	for _, c := range webhooksGot(r) {
 		out = append(out, c.Header.Get(activities.HeaderEvent))
 	}
 	return out
@@ -150,7 +159,7 @@ func eventsGot(r *receiver) []string {
 
 func waitEvents(t *testing.T, r *receiver, want ...string) {
 	t.Helper()
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d webhooks", len(want)), func() bool { return len(r.got()) >= len(want) })
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d webhooks", len(want)), func() bool { return len(eventsGot(r)) >= len(want) })
 	time.Sleep(300 * time.Millisecond) // anything extra would show up now
 	if got := eventsGot(r); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("receiver got %v, want %v", got, want)
@@ -160,7 +169,7 @@ func waitEvents(t *testing.T, r *receiver, want ...string) {
 func bodyOf(t *testing.T, r *receiver, i int) map[string]any {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(r.got()[i].Body, &m); err != nil {
+	if err := json.Unmarshal(webhooksGot(r)[i].Body, &m); err != nil {
 		t.Fatalf("webhook %d body: %v", i, err)
 	}
 	return m
