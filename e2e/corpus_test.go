@@ -364,19 +364,13 @@ func pathForm(t *testing.T, s *stack, r *receiver) {
 func pathStreamIdleClose(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, "text_message_received"))
 	wfID := workflows.TextThreadWorkflowID(c.ID, "TH-idle")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	in := workflows.StreamInput{CompanyID: c.ID, Key: wfID, IdleWindow: time.Second, Delivery: corpusCalls.Delivery}
 	for i := 1; i <= 2; i++ {
-		sig := workflows.EventSignal{EventID: fmt.Sprintf("t%d", i), Type: "text_message_received",
-			OccurredAt: time.Now().UTC(), Data: map[string]any{"id": fmt.Sprintf("SMS%d", i), "content": "hi"}}
-		_, err := s.client.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig,
-			client.StartWorkflowOptions{TaskQueue: s.queue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
-			workflows.StreamWorkflow, workflows.StreamInput{CompanyID: c.ID, Key: wfID, IdleWindow: time.Second, Delivery: corpusCalls.Delivery})
-		if err != nil {
-			t.Fatal(err)
-		}
+		textToStream(t, s, in, i)
 	}
 	waitEvents(t, r, "text_message_received", "text_message_received")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	if err := s.client.GetWorkflow(ctx, wfID, "").Get(ctx, nil); err != nil {
 		t.Fatalf("stream did not close after its idle window: %v", err)
 	}
@@ -387,21 +381,29 @@ func pathStreamIdleClose(t *testing.T, s *stack, r *receiver) {
 func pathStreamContinueAsNew(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, "text_message_received"))
 	wfID := workflows.TextThreadWorkflowID(c.ID, "TH-busy")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	in := workflows.StreamInput{CompanyID: c.ID, Key: wfID, IdleWindow: time.Second, MaxEmissionsPerRun: 2, Delivery: corpusCalls.Delivery}
 	for i := 1; i <= 3; i++ {
-		sig := workflows.EventSignal{EventID: fmt.Sprintf("t%d", i), Type: "text_message_received",
-			OccurredAt: time.Now().UTC(), Data: map[string]any{"id": fmt.Sprintf("SMS%d", i), "content": "hi"}}
-		_, err := s.client.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig,
-			client.StartWorkflowOptions{TaskQueue: s.queue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
-			workflows.StreamWorkflow, workflows.StreamInput{CompanyID: c.ID, Key: wfID, IdleWindow: time.Second,
-				MaxEmissionsPerRun: 2, Delivery: corpusCalls.Delivery})
-		if err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, 20*time.Second, fmt.Sprintf("text %d", i), func() bool { return len(r.got()) >= i })
+		textToStream(t, s, in, i)
+		waitFor(t, 20*time.Second, fmt.Sprintf("text %d", i), func() bool { return len(eventsGot(r)) >= i })
 	}
 	waitEvents(t, r, "text_message_received", "text_message_received", "text_message_received")
+}
+
+// textToStream signals text number i to the stream in.Key names, starting
+// the stream with in when it is not running (as the API does, but with
+// the input the path needs).
+func textToStream(t *testing.T, s *stack, in workflows.StreamInput, i int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sig := workflows.EventSignal{EventID: fmt.Sprintf("t%d", i), Type: "text_message_received",
+		OccurredAt: time.Now().UTC(), Data: map[string]any{"id": fmt.Sprintf("SMS%d", i), "content": "hi"}}
+	_, err := s.client.SignalWithStartWorkflow(ctx, in.Key, workflows.SignalEvent, sig,
+		client.StartWorkflowOptions{TaskQueue: s.queue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
+		workflows.StreamWorkflow, in)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // waitQueueSettled waits until every workflow on the stack's task queue has

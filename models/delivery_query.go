@@ -149,3 +149,19 @@ func (s *Store) AuditedAround(ctx context.Context, e AuditEntry, action func() e
 		return action()
 	})
 }
+
+// ShowRetrying marks a delivery pending right after its retry was handed
+// to Temporal, so a read that follows the retry's 202 sees it pending
+// before its workflow has reopened it. It changes nothing once the
+// workflow got there first (the delivery is pending, or has a new attempt
+// logged), so it can never undo what the workflow recorded.
+func (s *Store) ShowRetrying(ctx context.Context, seen Delivery) error {
+	err := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("id = ? AND company_id = ? AND status = ? AND attempts = ?", seen.ID, seen.CompanyID, seen.Status, seen.Attempts).
+		Where("status IN ?", []DeliveryStatus{DeliveryFailed, DeliverySucceeded}).
+		Updates(map[string]any{"status": DeliveryPending, "completed_at": nil}).Error
+	if err != nil {
+		return fmt.Errorf("show delivery %q retrying: %w", seen.ID, err)
+	}
+	return nil
+}

@@ -157,3 +157,39 @@ func TestOpenDelivery(t *testing.T) {
 		}
 	})
 }
+
+// ShowRetrying marks a just-retried delivery pending, but never undoes what
+// its workflow already recorded (a newer attempt, or its own reopening).
+func TestShowRetryingNeverUndoesTheWorkflow(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		d := models.Delivery{ID: "msg_s", CompanyID: 7, Event: models.EventPostCall, URL: "https://h.example.com", Body: `{}`,
+			CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+		seedDelivery(t, s, d, 2, models.DeliveryFailed)
+		seen, _ := s.FindDelivery(ctx, 7, "msg_s")
+		// The workflow was quicker: it reopened and recorded a success.
+		if _, err := s.OpenDelivery(ctx, 7, "msg_s"); err != nil {
+			t.Fatal(err)
+		}
+		ok := models.Attempt{Number: 3, RunID: "retry", AttemptedAt: time.Now().UTC(), StatusCode: 200}
+		if err := s.RecordAttempt(ctx, d, ok, models.DeliverySucceeded); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ShowRetrying(ctx, seen); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.FindDelivery(ctx, 7, "msg_s"); got.Status != models.DeliverySucceeded {
+			t.Fatalf("ShowRetrying overwrote the workflow's success: %s", got.Status)
+		}
+		// The usual order: the API gets there first.
+		seedDelivery(t, s, models.Delivery{ID: "msg_t", CompanyID: 7, Event: models.EventPostCall, URL: "https://h.example.com", Body: `{}`,
+			CreatedAt: time.Now().UTC()}, 1, models.DeliveryFailed)
+		seen, _ = s.FindDelivery(ctx, 7, "msg_t")
+		if err := s.ShowRetrying(ctx, seen); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.FindDelivery(ctx, 7, "msg_t"); got.Status != models.DeliveryPending || got.CompletedAt != nil {
+			t.Fatalf("after ShowRetrying: %s, completed %v; want pending", got.Status, got.CompletedAt)
+		}
+	})
+}

@@ -230,6 +230,11 @@ func (h deliveryHandlers) start(ctx context.Context, company models.Company, d m
 	if err != nil {
 		return nil, err
 	}
+	// The workflow reopens the delivery itself; this only lets a read right
+	// after the 202 see it pending already. Failing it changes nothing.
+	if err := h.store.ShowRetrying(context.WithoutCancel(ctx), d); err != nil {
+		h.log.Warn("show delivery retrying", "delivery_id", d.ID, "error", err)
+	}
 	return run, nil
 }
 
