@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -43,12 +44,25 @@ type attemptWritten struct {
 type attemptWriter struct {
 	once  sync.Once
 	queue chan *attemptWrite
+	// mu is held for reading while an attempt is queued and for writing
+	// by close, so nothing is sent on the closed queue.
+	mu      sync.RWMutex
+	closed  bool
+	writers sync.WaitGroup
 }
+
+// ErrStoreClosed is returned by writes to a Store after Close.
+var ErrStoreClosed = errors.New("store closed")
 
 // write queues w and waits until it is committed or ctx ends. When ctx ends
 // first the attempt may still be committed later; that is harmless, since
 // recording is idempotent and the activity's retry finds it recorded.
 func (aw *attemptWriter) write(db *gorm.DB, w *attemptWrite) (bool, error) {
+	aw.mu.RLock()
+	if aw.closed {
+		aw.mu.RUnlock()
+		return false, ErrStoreClosed
+	}
 	aw.once.Do(func() {
 		aw.queue = make(chan *attemptWrite, attemptQueueSize)
 		// SQLite has one connection, so one writer; PostgreSQL gets a few,
@@ -58,12 +72,14 @@ func (aw *attemptWriter) write(db *gorm.DB, w *attemptWrite) (bool, error) {
 			writers = 1
 		}
 		for range writers {
-			go aw.run(db)
+			aw.writers.Go(func() { aw.run(db) })
 		}
 	})
 	select {
 	case aw.queue <- w:
+		aw.mu.RUnlock()
 	case <-w.ctx.Done():
+		aw.mu.RUnlock()
 		return false, w.ctx.Err()
 	}
 	select {
@@ -72,6 +88,20 @@ func (aw *attemptWriter) write(db *gorm.DB, w *attemptWrite) (bool, error) {
 	case <-w.ctx.Done():
 		return false, w.ctx.Err()
 	}
+}
+
+// close stops taking attempts, lets the writers commit what is queued,
+// and waits for them.
+func (aw *attemptWriter) close() {
+	aw.mu.Lock()
+	if !aw.closed {
+		aw.closed = true
+		if aw.queue != nil {
+			close(aw.queue)
+		}
+	}
+	aw.mu.Unlock()
+	aw.writers.Wait()
 }
 
 func (aw *attemptWriter) run(db *gorm.DB) {

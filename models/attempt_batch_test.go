@@ -2,11 +2,13 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -114,4 +116,39 @@ func TestAttemptsRecordedConcurrently(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Close commits the attempts that were already handed to the writers, then
+// refuses new ones, and a second Close is harmless.
+func TestStoreCloseFlushesThenRefuses(t *testing.T) {
+	ctx := context.Background()
+	s := teststore.Postgres(t, pg, models.URLPolicy{})
+	d := models.Delivery{ID: "msg_close", CompanyID: 1, Event: models.EventPostCall, URL: "https://h.example.com", Body: `{}`}
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			a := models.Attempt{Number: i + 1, RunID: "r", AttemptedAt: time.Now().UTC(), StatusCode: 500}
+			errs[i] = s.RecordAttempt(ctx, d, a, models.DeliveryPending)
+		})
+	}
+	wg.Wait()
+	db := s.DB()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordAttempt(ctx, d, models.Attempt{Number: 99, RunID: "r", AttemptedAt: time.Now().UTC()}, models.DeliveryPending); !errors.Is(err, models.ErrStoreClosed) {
+		t.Fatalf("a write after Close: %v, want ErrStoreClosed", err)
+	}
+	if err := s.Close(); err == nil {
+		t.Log("second Close: nil")
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("attempt %d before Close: %v", i+1, err)
+		}
+	}
+	if sqlDB, _ := db.DB(); sqlDB.Ping() == nil {
+		t.Fatal("the database handle is still open after Close")
+	}
 }

@@ -107,6 +107,9 @@ func (e *embedded) stop() {
 	if e.client != nil {
 		e.client.Close()
 	}
+	if e.store != nil {
+		_ = e.store.Close() // commits the attempts it still holds
+	}
 	if e.temporal != nil {
 		_ = e.temporal.Stop()
 	}

@@ -184,6 +184,14 @@ func ServeHTTP(ctx context.Context, addr string, h http.Handler, log *slog.Logge
 	return nil
 }
 
+// closeStore commits the attempts the store still holds and closes it; by
+// then the worker has stopped, so nothing records any more.
+func closeStore(store *models.Store, log *slog.Logger) {
+	if err := store.Close(); err != nil {
+		log.Warn("close store", "error", err)
+	}
+}
+
 // openProcess is the start of every long-running mode outside dev: the
 // logger, the migrated store and the process's metrics registry.
 func openProcess(ctx context.Context, cfg Config) (*slog.Logger, *models.Store, *metrics.Metrics, error) {
@@ -204,6 +212,7 @@ func runServer(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	defer closeStore(store, log)
 	tc, err := dialTemporal(cfg, log, m)
 	if err != nil {
 		return err
@@ -217,6 +226,7 @@ func runWorker(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	defer closeStore(store, log)
 	opts, err := TemporalClientOptions(cfg, log, m)
 	if err != nil {
 		return err
