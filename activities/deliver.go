@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -71,86 +70,20 @@ type DeliverResult struct {
 	Disabled bool
 }
 
-// Deliver sends one signed attempt and records it. It returns an error only
-// when the attempt could not be carried out or recorded (database down), so
-// Temporal retries the activity itself.
+// Deliver is v0.1.0's one-step attempt, kept for the workflows that
+// release started: SendAttempt and RecordAttempt in one activity. It
+// returns an error only when the attempt could not be carried out or
+// recorded (database down), so Temporal retries the activity itself; new
+// workflows run the two steps apart, so a failed record never re-sends.
 func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
-	company, err := a.company(ctx, in.CompanyID)
-	if err != nil {
-		return DeliverResult{}, fmt.Errorf("load company %d: %w", in.CompanyID, err)
-	}
-	started := a.now()
-	if in.Attempt > 1 && in.SubscriptionID != "" {
-		// A retry to an endpoint that was switched off (410, failing too
-		// long, or by its owner) stops here; the delivery stays retryable.
-		on, err := a.Store.SubscriptionActive(ctx, in.SubscriptionID)
-		if err != nil {
-			return DeliverResult{}, fmt.Errorf("check subscription: %w", err)
-		}
-		if !on {
-			res := DeliverResult{Outcome: OutcomeFinal, ErrorClass: "subscription_disabled"}
-			return res, a.record(ctx, in, res, answer{}, started, models.DeliveryFailed)
-		}
-	}
-	release, err := a.Limits.acquire(ctx, in)
+	sent, err := a.SendAttempt(ctx, in)
 	if err != nil {
 		return DeliverResult{}, err
 	}
-	end := a.attemptStarted()
-	started = a.now() // sign with the time of sending, not of queueing
-	res, ans := a.post(ctx, company, in, started)
-	release()
-	end(in.Event, res)
-	status := models.DeliveryPending
-	switch {
-	case res.Outcome == OutcomeSucceeded:
-		status = models.DeliverySucceeded
-	case res.Outcome == OutcomeFinal || in.Final:
-		status = models.DeliveryFailed
-	}
-	if res.Outcome != OutcomeSucceeded {
-		// It lands in history and in the DeliveryFailed message, both of
-		// which need valid UTF-8; the excerpt already is, cut on a rune.
-		res.BodyExcerpt = models.CutText(ans.excerpt, 256)
-	}
-	outcome := models.EndpointOutcome{SubscriptionID: in.SubscriptionID, Success: res.Outcome == OutcomeSucceeded,
-		Gone: res.StatusCode == http.StatusGone, At: started}
-	policy := a.Health
-	if policy.DisableAfter == 0 {
-		policy = models.DefaultHealthPolicy()
-	}
-	d, at := attemptRows(in, res, ans, started)
-	at.RunID = runIDOf(ctx)
-	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
-	if err != nil {
-		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
-	}
-	res.Disabled = disabled
-	a.deliveryRecorded(in.Event, status)
-	if res.Outcome != OutcomeSucceeded && activity.IsActivity(ctx) {
-		kv := []any{"delivery_id", in.DeliveryID, "attempt", in.Attempt, "status", res.StatusCode,
-			"error_class", res.ErrorClass, "body_excerpt", models.CutText(ans.excerpt, 200)}
-		if ans.cause != nil {
-			// The transport error may name the resolved address: it goes
-			// to the worker's log, never to the tenant.
-			kv = append(kv, "cause", ans.cause)
-		}
-		activity.GetLogger(ctx).Info("delivery attempt failed", kv...)
-	}
-	return res, nil
+	return a.RecordAttempt(ctx, RecordInput{Delivery: in, Sent: sent, Final: in.Final})
 }
 
-// record stores an attempt that made no HTTP request.
-func (a *Activities) record(ctx context.Context, in DeliverInput, res DeliverResult, ans answer, at time.Time, st models.DeliveryStatus) error {
-	d, row := attemptRows(in, res, ans, at)
-	row.RunID = runIDOf(ctx)
-	if err := a.Store.RecordAttempt(ctx, d, row, st); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
-	}
-	a.deliveryRecorded(in.Event, st)
-	return nil
-}
-
+// attemptRows are the delivery and attempt rows one attempt records.
 func attemptRows(in DeliverInput, res DeliverResult, ans answer, at time.Time) (models.Delivery, models.Attempt) {
 	d := models.Delivery{ID: in.DeliveryID, CompanyID: in.CompanyID, SubscriptionID: in.SubscriptionID,
 		Event: in.Event, EventID: in.EventID, CallID: in.CallID, URL: in.URL, Body: in.Body, WorkflowID: in.WorkflowID}
