@@ -80,17 +80,12 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	actx := retryAttemptOptions(ctx, cfg)
 	rctx := dbActivityOptions(ctx)
 	setStatus(ctx, cfg, "retrying")
+	sched := attemptSchedule{cfg: cfg, start: start, series: series, retryNow: retryNow}
 	for ; ; attempt++ {
-		if attempt > series {
-			if err := waitOrRetryNow(ctx, retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last), retryNow); err != nil {
-				return DeliveryResult{}, err
-			}
+		di, err := sched.next(ctx, in.Deliver, attempt, last)
+		if err != nil {
+			return DeliveryResult{}, err
 		}
-		elapsed := workflow.Now(ctx).Sub(start)
-		next := retryDelay(cfg, attempt-series+2, in.Deliver.DeliveryID, activities.DeliverResult{})
-		di := in.Deliver
-		di.Attempt = attempt
-		di.Final = elapsed+next > cfg.RetryWindow
 		var sent activities.SendResult
 		if err := workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.SendAttempt, di).Get(ctx, &sent); err != nil {
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("send attempt %d: %w", attempt, err)
@@ -105,6 +100,31 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 			return out, err
 		}
 	}
+}
+
+// attemptSchedule paces one series of attempts: when each goes out and
+// whether it is the last the retry window allows.
+type attemptSchedule struct {
+	cfg   DeliveryConfig
+	start time.Time
+	// series is the attempt number that opened this series.
+	series   int
+	retryNow workflow.ReceiveChannel
+}
+
+// next waits for attempt's turn (its schedule delay or a retry-now, the
+// series' first attempt going at once) and returns its input.
+func (s attemptSchedule) next(ctx workflow.Context, d activities.DeliverInput, attempt int, last activities.DeliverResult) (activities.DeliverInput, error) {
+	if attempt > s.series {
+		if err := waitOrRetryNow(ctx, retryDelay(s.cfg, attempt-s.series+1, d.DeliveryID, last), s.retryNow); err != nil {
+			return d, err
+		}
+	}
+	elapsed := workflow.Now(ctx).Sub(s.start)
+	next := retryDelay(s.cfg, attempt-s.series+2, d.DeliveryID, activities.DeliverResult{})
+	d.Attempt = attempt
+	d.Final = elapsed+next > s.cfg.RetryWindow
+	return d, nil
 }
 
 // finished reports whether an attempt ended the delivery, and how.
@@ -168,19 +188,14 @@ func deliveryV010(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error
 	actx := retryAttemptOptions(ctx, cfg)
 	setStatus(ctx, cfg, "retrying")
 	var a *activities.Activities
+	sched := attemptSchedule{cfg: cfg, start: start, series: series, retryNow: retryNow}
 	for ; ; attempt++ {
-		if attempt > series {
-			if err := waitOrRetryNow(ctx, retryDelay(cfg, attempt-series+1, in.Deliver.DeliveryID, last), retryNow); err != nil {
-				return DeliveryResult{}, err
-			}
+		di, err := sched.next(ctx, in.Deliver, attempt, last)
+		if err != nil {
+			return DeliveryResult{}, err
 		}
-		elapsed := workflow.Now(ctx).Sub(start)
-		next := retryDelay(cfg, attempt-series+2, in.Deliver.DeliveryID, activities.DeliverResult{})
-		di := in.Deliver
-		di.Attempt = attempt
-		di.Final = elapsed+next > cfg.RetryWindow
 		var res activities.DeliverResult
-		err := workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.Deliver, di).Get(ctx, &res)
+		err = workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.Deliver, di).Get(ctx, &res)
 		if err != nil {
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("deliver attempt %d: %w", attempt, err)
 		}
