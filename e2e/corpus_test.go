@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/signing"
 	"github.com/callhooks/callhooks/workflows"
 )
@@ -102,6 +103,7 @@ func corpusPaths() []corpusPath {
 		{name: "stream_idle_close", run: pathStreamIdleClose},
 		// Paths added after v0.1.0.
 		{name: "stream_continue_as_new", run: pathStreamContinueAsNew},
+		{name: "call_plan_hidden_change", run: pathPlanHiddenChange},
 	}
 }
 
@@ -240,6 +242,24 @@ func pathCoalesced(t *testing.T, s *stack, r *receiver) {
 	b := bodyOf(t, r, 3)
 	if fmt.Sprint(b["changes"]) != "[note tags value]" || b["customer_name"] != "Kaylah Mills" {
 		t.Fatalf("coalesced call_modified: changes %v, customer_name %v", b["changes"], b["customer_name"])
+	}
+}
+
+// pathPlanHiddenChange: a company without conversation intelligence; a
+// modification that only brought the transcript is not sent, the next one
+// (a note) is, naming only the note.
+func pathPlanHiddenChange(t *testing.T, s *stack, r *receiver) {
+	c := s.company(subscribeAll(r.srv.URL, callEvents...))
+	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
+		post(t, s, c.ID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
+	}
+	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call")
+	post(t, s, c.ID, "m1", "call_modified", "C1", map[string]any{"transcription": "Caller: hello"})
+	time.Sleep(1500 * time.Millisecond) // past the coalesce window: m1 goes out alone, or not at all
+	post(t, s, c.ID, "m2", "call_modified", "C1", map[string]any{"note": "called back"})
+	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call", "call_modified")
+	if b := bodyOf(t, r, 3); fmt.Sprint(b["changes"]) != "[note]" || b["transcription"] != "" {
+		t.Fatalf("call_modified: changes %v, transcription %v", b["changes"], b["transcription"])
 	}
 }
 
@@ -396,8 +416,11 @@ func textToStream(t *testing.T, s *stack, in workflows.StreamInput, i int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var data payloads.Object
+	data.SetString("id", fmt.Sprintf("SMS%d", i))
+	data.SetString("content", "hi")
 	sig := workflows.EventSignal{EventID: fmt.Sprintf("t%d", i), Type: "text_message_received",
-		OccurredAt: time.Now().UTC(), Data: map[string]any{"id": fmt.Sprintf("SMS%d", i), "content": "hi"}}
+		OccurredAt: time.Now().UTC(), Data: data}
 	_, err := s.client.SignalWithStartWorkflow(ctx, in.Key, workflows.SignalEvent, sig,
 		client.StartWorkflowOptions{TaskQueue: s.queue, WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
 		workflows.StreamWorkflow, in)

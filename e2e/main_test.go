@@ -18,6 +18,7 @@ import (
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/devtemporal"
+	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/internal/testpg"
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
@@ -112,6 +113,9 @@ func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, o
 		t.Fatal(err)
 	}
 	opts.HostPort, opts.Namespace = temporal.FrontendHostPort(), temporal.Namespace()
+	if opts.DataConverter == nil {
+		opts.DataConverter = payloadcodec.Converter() // as app.TemporalClientOptions sets it
+	}
 	tc, err := client.Dial(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +151,10 @@ func (s *stack) call(method, path string, body any, out any) int {
 	s.t.Helper()
 	var rd io.Reader
 	if body != nil {
-		raw, _ := json.Marshal(body)
+		raw, isRaw := body.([]byte) // sent exactly as given
+		if !isRaw {
+			raw, _ = json.Marshal(body)
+		}
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, s.api.URL+path, rd)

@@ -53,17 +53,21 @@ type Call struct {
 	// RecordingDuration is in seconds, a JSON number ("" before a recording exists).
 	RecordingDuration OrBlank[int] `json:"recording_duration"`
 	// Source is the marketing source; formatted_tracking_source repeats it.
-	Source              string   `json:"source,omitempty"`
-	SourceName          string   `json:"source_name"`
-	StartTime           string   `json:"start_time"`
-	Tags                []string `json:"tags"`
-	TotalCalls          int      `json:"total_calls"`
-	TrackingPhoneNumber string   `json:"tracking_phone_number"`
+	Source     string   `json:"source,omitempty"`
+	SourceName string   `json:"source_name"`
+	StartTime  string   `json:"start_time"`
+	Tags       []string `json:"tags"`
+	// DetailTags is tags with their level and colour, as newer payloads carry them.
+	DetailTags          []DetailTag `json:"detail_tags,omitempty"`
+	TotalCalls          int         `json:"total_calls"`
+	TrackingPhoneNumber string      `json:"tracking_phone_number"`
 	// Transcription is plan-bound: see StripTranscript.
 	Transcription string `json:"transcription"`
 	Value         string `json:"value"`
 	Voicemail     bool   `json:"voicemail"`
-	TrackerID     int64  `json:"tracker_id"`
+	// Waveforms are image URLs of the recording's waveform (newer payloads).
+	Waveforms []string `json:"waveforms,omitempty"`
+	TrackerID int64    `json:"tracker_id"`
 
 	// Web-session attribution, for calls placed to website (session) trackers.
 	Keywords         string `json:"keywords"`
@@ -85,23 +89,33 @@ type Call struct {
 	UTMV                     string                      `json:"utmv"`
 	UTMZ                     string                      `json:"utmz"`
 	GA                       string                      `json:"ga"`
-	FBCLID                   string                      `json:"fbclid,omitempty"`
 	GCLID                    string                      `json:"gclid"`
-	IntegrationData          []IntegrationData           `json:"integration_data"`
+	FBCLID                   string                      `json:"fbclid,omitempty"`
+	MSCLKID                  string                      `json:"msclkid,omitempty"`
+	// Milestones is the lead's attribution at first touch, lead creation,
+	// qualification and last touch, passed through as the platform sends it.
+	Milestones      json.RawMessage   `json:"milestones,omitempty"`
+	IntegrationData []IntegrationData `json:"integration_data"`
 
 	// Conversation intelligence; all plan-bound: see StripTranscript.
-	KeywordsSpotted OrBlank[[]KeywordSpot]      `json:"keywords_spotted"`
-	RecordingPlayer string                      `json:"recording_player"`
-	SpeakerPercent  OrBlank[map[string]float64] `json:"speaker_percent"`
-	CallHighlights  []string                    `json:"call_highlights"`
-	Sentiment       string                      `json:"sentiment,omitempty"`
-	CallSummary     json.RawMessage             `json:"call_summary,omitempty"`
+	KeywordsSpotted OrBlank[[]KeywordSpot] `json:"keywords_spotted"`
+	RecordingPlayer string                 `json:"recording_player"`
+	// RecordingRedirect is a URL that redirects to the recording's audio file.
+	RecordingRedirect string                      `json:"recording_redirect,omitempty"`
+	SpeakerPercent    OrBlank[map[string]float64] `json:"speaker_percent"`
+	CallHighlights    []string                    `json:"call_highlights"`
+	Sentiment         string                      `json:"sentiment,omitempty"`
+	CallSummary       json.RawMessage             `json:"call_summary,omitempty"`
 
 	// Fields newer payloads carry; absent from the 2018 reference body.
-	AgentEmail  string `json:"agent_email,omitempty"`
-	MSCLKID     string `json:"msclkid,omitempty"`
-	Spam        bool   `json:"spam,omitempty"`
-	TimelineURL string `json:"timeline_url,omitempty"`
+	AgentEmail string `json:"agent_email,omitempty"`
+	// KeypadEntries are the digits the caller pressed in a call flow menu,
+	// passed through as the platform sends them.
+	KeypadEntries json.RawMessage `json:"keypad_entries,omitempty"`
+	Spam          *bool           `json:"spam,omitempty"`
+	TimelineURL   string          `json:"timeline_url,omitempty"`
+	// Type marks an outbound post-call body ("outboundpostcall"), as CallRail does.
+	Type string `json:"type,omitempty"`
 
 	// Legacy flat fields, kept for old receivers; DeriveLegacy fills most of them.
 	CallerCity    string `json:"callercity"`
@@ -135,6 +149,13 @@ type Call struct {
 
 	// Changes lists the fields a call_modified changed (note, tags, value, transcription_text, ...).
 	Changes []string `json:"changes,omitempty"`
+}
+
+// DetailTag is one tag of a call with its tag level and display colour.
+type DetailTag struct {
+	Name     string `json:"name"`
+	TagLevel string `json:"tag_level"`
+	Color    string `json:"color"`
 }
 
 // IntegrationData is one integration's data attached to a call, passed

@@ -79,11 +79,25 @@ for it, signed with the company's key (the ` + "`Signature`" + ` header CallRail
 base64 HMAC-SHA1 of the raw body). Bodies use CallRail's field names and types,
 so receivers written for CallRail keep working.
 
-- The six call events share one body, the call object (` + "`payloads.Call`" + `). It
-  carries the modern fields and the legacy flat ones old receivers read
-  (` + "`callernum`, `trackingnum`, `datetime`, `callsource`, `destinationnum`" + `, ...);
-  the legacy and ` + "`formatted_*`" + ` fields are derived from the modern ones, so they
-  never disagree.
+- Bodies keep the platform's JSON exactly: numbers as written (ids past
+  2^53, ` + "`1.0`" + `, exponents), strings with their escapes, and fields Callhooks does
+  not know, passed through. Only the whitespace between tokens goes: bodies
+  are compact.
+- Field order is stable and documented: each event's fields in the order of
+  its type in the field reference below (for calls, CallRail's own order, as
+  in CallRail's published post-call body, which Callhooks reproduces byte for
+  byte), then the fields the platform sent that the type does not list, in
+  the order the platform first sent them. The position of the newer call
+  fields (` + "`detail_tags`, `waveforms`, `fbclid`, `msclkid`, `milestones`,\n  `recording_redirect`, `keypad_entries`, `spam`, `type`" + `) follows CallRail's API
+  field list; no published webhook body shows them all together.
+- The six call events share one body, the call object (` + "`payloads.Call`" + `): the
+  call as known so far, every stage merged in. It carries the modern fields
+  and the legacy flat ones old receivers read (` + "`callernum`, `trackingnum`,\n  `datetime`, `callsource`, `destinationnum`" + `, ...). Legacy and ` + "`formatted_*`" + `
+  fields are derived from the fields they show, so they never disagree: when
+  an event changes a source (say ` + "`customer_name`" + `) without sending the derived
+  field itself, the derived ones (` + "`formatted_customer_name`, `callername`" + `, ...)
+  follow; a derived value the platform sends with its source is kept.
+- Outbound post-call bodies carry ` + "`\"type\": \"outboundpostcall\"`" + `, as CallRail's do.
 - Resource ids are strings: a three-letter prefix (CAL, MSG, FRM, PER, COM, TRK,
   SMT) and 32 hex digits, beside the numeric ` + "`id`" + ` where CallRail has one.
 - Like CallRail, some fields are ` + "`\"\"`" + ` when they have no value and a number,
@@ -91,10 +105,12 @@ so receivers written for CallRail keep working.
 - ` + "`timestamp`" + ` is in every body; receivers compare it to the clock to reject
   stale posts. In call bodies it is the call's start time, as CallRail sends it,
   so a call_modified for an old call carries an old timestamp.
-- The samples below are indented for reading and have fixed times. "Send test"
-  sends them as a delivery is sent: compact JSON, trimmed for the company's
-  plans, every time set to the moment of the test in the company's time zone
-  (CallRail's format, ` + "`2025-03-14T10:22:31.430-04:00`" + `).
+- Each sample below is shown indented for reading, then as the exact bytes a
+  receiver gets (also in ` + "`testdata/events/`" + `, to sign in a receiver's own
+  tests). They have fixed times and are for a company with every plan.
+  "Send test" sends the same bytes with every time set to the moment of the
+  test in the company's time zone (CallRail's format,
+  ` + "`2025-03-14T10:22:31.430-04:00`" + `), trimmed for the company's plans.
 `
 
 // EventsMarkdown renders docs/events.md from Events, the samples and the
@@ -115,8 +131,13 @@ func EventsMarkdown() ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n", e.Event)
 		fmt.Fprintf(&b, "**When:** %s\n\n**Carries:** %s\n\n**Plan rule:** %s\n\n", e.When, e.Carries, e.PlanRule)
-		fmt.Fprintf(&b, "**Body:** [`%s`](#%s); sample, also in `testdata/events/%s.json`:\n\n", e.Body, strings.ToLower(e.Body), e.Event)
-		fmt.Fprintf(&b, "```json\n%s\n```\n", sample)
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, sample, "", "  "); err != nil {
+			return nil, fmt.Errorf("indent sample %s: %w", e.Event, err)
+		}
+		fmt.Fprintf(&b, "**Body:** [`%s`](#%s); sample:\n\n", e.Body, strings.ToLower(e.Body))
+		fmt.Fprintf(&b, "```json\n%s\n```\n\n", indented.Bytes())
+		fmt.Fprintf(&b, "<details><summary>The exact bytes sent (<code>testdata/events/%s.json</code>)</summary>\n\n```\n%s\n```\n\n</details>\n", e.Event, sample)
 	}
 	b.WriteString("\n## Field reference\n\nGenerated from the Go types. \"always\" fields are sent even when empty; \"when set\" fields are left out when empty.\n")
 	for _, bt := range bodyTypes {

@@ -1,6 +1,7 @@
 package payloads
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/callhooks/callhooks/models"
@@ -13,17 +14,16 @@ import (
 // sentiment summarise it, speaker_percent is talk time from the same analysis.
 // The recording itself is not plan-bound.
 var (
-	// blankedCIFields keep their key with the value an untranscribed call
-	// has; a slice, not a map, so workflow code applying it stays ordered.
+	// blankedCIFields keep their key with the value an untranscribed call has.
 	blankedCIFields = []struct {
 		key   string
-		blank func() any
+		blank json.RawMessage
 	}{
-		{"transcription", func() any { return "" }},
-		{"conversational_transcript", func() any { return "" }},
-		{"keywords_spotted", func() any { return "" }},
-		{"speaker_percent", func() any { return "" }},
-		{"call_highlights", func() any { return []any{} }},
+		{"transcription", json.RawMessage(`""`)},
+		{"conversational_transcript", json.RawMessage(`""`)},
+		{"keywords_spotted", json.RawMessage(`""`)},
+		{"speaker_percent", json.RawMessage(`""`)},
+		{"call_highlights", json.RawMessage(`[]`)},
 	}
 	// droppedCIFields are absent from untranscribed calls, so they go.
 	droppedCIFields = []string{"sentiment", "call_summary"}
@@ -34,67 +34,62 @@ var (
 	}
 )
 
-// StripTranscript blanks a call's conversation-intelligence fields, for a
-// company without premium conversation intelligence. A call_modified whose
-// only changes were those fields is left without changes; whether to send it
-// at all is the caller's decision.
-func StripTranscript(c *Call) {
-	c.Transcription = ""
-	c.ConversationalTranscript = OrBlank[[]TranscriptPhrase]{}
-	c.KeywordsSpotted = OrBlank[[]KeywordSpot]{}
-	c.SpeakerPercent = OrBlank[map[string]float64]{}
-	c.CallHighlights = []string{}
-	c.Sentiment = ""
-	c.CallSummary = nil
-	if c.Changes != nil {
-		c.Changes = slices.DeleteFunc(slices.Clone(c.Changes), func(f string) bool {
-			return slices.Contains(ciChanges, f)
-		})
+// ApplyPlans trims a call body for the company's plans; today only the
+// transcript rule applies to a body (form tracking and Convert Assist gate
+// whole events, see models.EventKey.AllowedBy).
+func ApplyPlans(body *Object, p models.Plans) {
+	if !p.PremiumConversationIntelligence {
+		StripTranscript(body)
 	}
 }
 
-// StripTranscriptMap is StripTranscript for a call body held as a decoded
-// JSON map, as the call workflow keeps it; it touches only keys present, so
-// a partial stage gains no fields.
-func StripTranscriptMap(m map[string]any) {
+// StripTranscript blanks a call's conversation-intelligence fields, for a
+// company without premium conversation intelligence, and drops them from
+// `changes` (which goes when nothing else is left in it). It touches only
+// keys present, so a partial stage gains no fields.
+func StripTranscript(body *Object) {
 	for _, f := range blankedCIFields {
-		if _, ok := m[f.key]; ok {
-			m[f.key] = f.blank()
+		if body.Has(f.key) {
+			body.SetRaw(f.key, f.blank)
 		}
 	}
 	for _, k := range droppedCIFields {
-		delete(m, k)
+		body.Delete(k)
 	}
-	changes, ok := m["changes"].([]any)
+	raw, ok := body.Raw("changes")
 	if !ok {
 		return
 	}
-	kept := make([]any, 0, len(changes))
-	for _, ch := range changes {
-		if s, isStr := ch.(string); isStr && slices.Contains(ciChanges, s) {
-			continue
-		}
-		kept = append(kept, ch)
+	var changes []json.RawMessage
+	if json.Unmarshal(raw, &changes) != nil {
+		return // not a list: the platform's own field, left as sent
 	}
-	if len(kept) == 0 {
-		delete(m, "changes") // as the struct's omitempty does
+	kept := slices.DeleteFunc(changes, func(entry json.RawMessage) bool {
+		var name string
+		return json.Unmarshal(entry, &name) == nil && slices.Contains(ciChanges, name)
+	})
+	if len(kept) == len(changes) && len(kept) > 0 {
 		return
 	}
-	m["changes"] = kept
+	if len(kept) == 0 {
+		body.Delete("changes")
+		return
+	}
+	out, _ := Marshal(kept) // raw JSON values always encode
+	body.SetRaw("changes", out)
 }
 
-// ApplyPlans trims a call for the company's plans; today only the transcript
-// rule applies to a body (form tracking and Convert Assist gate whole events,
-// see models.EventKey.AllowedBy).
-func ApplyPlans(c *Call, p models.Plans) {
-	if !p.PremiumConversationIntelligence {
-		StripTranscript(c)
+// OnlyPlanHidden reports whether every entry of changes is a field the
+// company's plans hide, so the modification would tell a receiver nothing
+// but that a transcript arrived.
+func OnlyPlanHidden(changes []string, p models.Plans) bool {
+	if p.PremiumConversationIntelligence || len(changes) == 0 {
+		return false
 	}
-}
-
-// ApplyPlansMap is ApplyPlans for a call body held as a decoded JSON map.
-func ApplyPlansMap(m map[string]any, p models.Plans) {
-	if !p.PremiumConversationIntelligence {
-		StripTranscriptMap(m)
+	for _, c := range changes {
+		if !slices.Contains(ciChanges, c) {
+			return false
+		}
 	}
+	return true
 }

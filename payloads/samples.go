@@ -1,7 +1,6 @@
 package payloads
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,18 +41,37 @@ func Sample(event models.EventKey) (any, error) {
 	return nil, fmt.Errorf("sample body for %q: %w", event, ErrUnknownEvent)
 }
 
-// SampleJSON is Sample encoded as indented JSON, ready to send as a test
-// webhook or to show in docs.
+// SampleJSON is the exact bytes a receiver gets for event's sample, with
+// its fixed times, for a company with every plan: what docs/events.md and
+// testdata/events show.
 func SampleJSON(event models.EventKey) ([]byte, error) {
 	body, err := Sample(event)
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.MarshalIndent(body, "", "  ")
+	obj, err := sampleBody(body, event, AllPlans)
 	if err != nil {
-		return nil, fmt.Errorf("encode sample %s: %w", event, err)
+		return nil, err
 	}
-	return b, nil
+	return obj.Bytes(), nil
+}
+
+// AllPlans is a company with every plan, for samples that show every field.
+var AllPlans = models.Plans{PremiumConversationIntelligence: true, FormTracking: true, ConvertAssist: true}
+
+// sampleBody turns a sample into its webhook body through the functions the
+// workflows use (CallBody, EventBody), so a sample and a delivery made from
+// the same data cannot differ.
+func sampleBody(sample any, event models.EventKey, plans models.Plans) (Object, error) {
+	obj, err := ObjectOf(sample)
+	if err != nil {
+		return Object{}, fmt.Errorf("encode sample %s: %w", event, err)
+	}
+	if event.IsCallEvent() {
+		DeriveAll(&obj)
+		return CallBody(obj, event, plans, nil, "sample/"+string(event)), nil
+	}
+	return EventBody(obj, event, "sample/"+string(event)), nil
 }
 
 // The sample company, lead and numbers, shared by every sample so they read

@@ -51,12 +51,9 @@ func sampleInboundBase() *Call {
 	return finish(c)
 }
 
-// finish fills the derived fields, so a sample never contradicts itself.
-func finish(c *Call) *Call {
-	c.DeriveFormatted()
-	c.DeriveLegacy()
-	return c
-}
+// finish marks where a sample call is complete; its derived fields are
+// filled on the way to the wire (sampleBody), as a delivery's are.
+func finish(c *Call) *Call { return c }
 
 func samplePreCall() *Call { return sampleInboundBase() }
 
@@ -82,6 +79,14 @@ func samplePostCall() *Call {
 	c.Recording = "https://app.callrail.com/calls/1029384756/recording/redirect?access_key=7f3a9c2e1b4d6f80"
 	c.RecordingDuration = Filled(181)
 	c.RecordingPlayer = "https://app.callrail.com/calls/1029384756/recording?access_key=7f3a9c2e1b4d6f80"
+	c.RecordingRedirect = "https://app.callrail.com/calls/1029384756/recording/redirect?access_key=7f3a9c2e1b4d6f80"
+	c.DetailTags = []DetailTag{{Name: "Emergency", TagLevel: "call", Color: "red1"}}
+	c.Waveforms = []string{"https://media.callrail.example/waveforms/1029384756.png"}
+	c.Milestones = json.RawMessage(`{"first_touch":{"event_date":"2025-03-10T18:02:11.000-04:00","source":"Google Organic","medium":"organic","landing":"https://northsideplumbing.example/"},` +
+		`"lead_created":{"event_date":"2025-03-14T10:22:31.418-04:00","source":"Google Paid","medium":"CPC","landing":"https://northsideplumbing.example/emergency"},` +
+		`"qualified":null,"last_touch":{"event_date":"2025-03-14T10:22:31.418-04:00","source":"Google Paid","medium":"CPC","landing":"https://northsideplumbing.example/emergency"}}`)
+	c.KeypadEntries = json.RawMessage(`[{"digits":"2","time":4}]`)
+	c.Spam = ptr(false)
 	return finish(c)
 }
 
@@ -103,6 +108,7 @@ func sampleCallModified() *Call {
 	})
 	c.SpeakerPercent = Filled(map[string]float64{"agent": 46, "customer": 54})
 	c.CallHighlights = []string{"water heater", "leaking", "today"}
+	c.DetailTags = append(c.DetailTags, DetailTag{Name: "Quote Sent", TagLevel: "call", Color: "blue1"})
 	c.Changes = []string{"note", "tags", "value", "transcription_text"}
 	return finish(c)
 }
@@ -146,6 +152,7 @@ func sampleOutboundCallModified() *Call {
 		{Speaker: "agent", Phrase: "Hi Dana, it's Sam from Northside Plumbing about your water heater.", Start: 1.1},
 		{Speaker: "caller", Phrase: "Great, Monday morning works.", Start: 6.4},
 	})
+	c.DetailTags = append(c.DetailTags, DetailTag{Name: "Quote Sent", TagLevel: "call", Color: "blue1"})
 	c.Changes = []string{"note", "tags", "value", "transcription_text"}
 	return finish(c)
 }

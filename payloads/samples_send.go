@@ -1,8 +1,6 @@
 package payloads
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/callhooks/callhooks/models"
@@ -47,29 +45,17 @@ func SampleAt(event models.EventKey, now time.Time, loc *time.Location) (any, er
 }
 
 // SampleDelivery returns the bytes "Send test" POSTs for event: SampleAt,
-// trimmed for the company's plans, encoded exactly as the workflows encode
-// a real delivery (compact JSON of the body held as a decoded map, see
-// workflows.fanOut). Keep the two in step: a receiver must not be able to
-// tell a test from a delivery by its bytes.
+// made into a body by the same functions a real delivery goes through
+// (CallBody or EventBody, plans included), compact. A receiver cannot tell
+// a test from a delivery by its bytes.
 func SampleDelivery(event models.EventKey, now time.Time, loc *time.Location, plans models.Plans) ([]byte, error) {
-	body, err := SampleAt(event, now, loc)
+	sample, err := SampleAt(event, now, loc)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := json.Marshal(body)
+	body, err := sampleBody(sample, event, plans)
 	if err != nil {
-		return nil, fmt.Errorf("encode sample %s: %w", event, err)
+		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("decode sample %s: %w", event, err)
-	}
-	if _, isCall := body.(*Call); isCall {
-		ApplyPlansMap(m, plans)
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode sample %s: %w", event, err)
-	}
-	return out, nil
+	return body.Bytes(), nil
 }

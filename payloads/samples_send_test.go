@@ -3,6 +3,7 @@ package payloads
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,11 +21,11 @@ func TestSampleAtIsCurrent(t *testing.T) {
 	timeFields := []string{"timestamp", "start_time", "created_at", "updated_at", "submitted_at"}
 	for _, ev := range models.AllEvents {
 		t.Run(string(ev), func(t *testing.T) {
-			body, err := SampleAt(ev, now, ny)
+			body, err := SampleDelivery(ev, now, ny, AllPlans)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := toMap(t, body)
+			m := bytesToMap(t, body)
 			n := 0
 			for _, k := range timeFields {
 				s, ok := m[k].(string)
@@ -54,7 +55,8 @@ func TestSampleAtIsCurrent(t *testing.T) {
 	}
 }
 
-// The test body is compact and encoded like a delivery; plan rules apply.
+// The test body is compact, in the event's field order, and made by the
+// functions deliveries go through; plan rules apply.
 func TestSampleDeliveryEncoding(t *testing.T) {
 	now := time.Now()
 	for _, ev := range models.AllEvents {
@@ -62,18 +64,22 @@ func TestSampleDeliveryEncoding(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil || !bytes.Equal(compact.Bytes(), b) {
+			t.Errorf("%s: not compact JSON (%v):\n%s", ev, err, b)
+		}
+		body, err := ParseObject(b)
+		if err != nil {
 			t.Fatal(err)
 		}
-		again, _ := json.Marshal(m)
-		if !bytes.Equal(again, b) || bytes.ContainsAny(b, "\n\t") {
-			t.Errorf("%s: not the compact map encoding deliveries use:\n%s", ev, b)
+		if got := body.Keys(); !slices.Equal(got, body.Ordered(FieldOrder(ev)).Keys()) {
+			t.Errorf("%s: fields not in the documented order: %v", ev, got)
 		}
 	}
 	full, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{PremiumConversationIntelligence: true})
 	basic, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{})
-	if !bytes.Contains(full, []byte(`"transcription":"Agent:`)) || !bytes.Contains(basic, []byte(`"transcription":""`)) {
+	if !bytes.Contains(full, []byte(`"transcription":"Agent:`)) || !bytes.Contains(basic, []byte(`"transcription":""`)) ||
+		bytes.Contains(basic, []byte(`transcription_text`)) || !bytes.Contains(basic, []byte(`"changes":["note","tags","value"]`)) {
 		t.Errorf("transcript plan rule not applied:\nfull  %s\nbasic %s", full, basic)
 	}
 }

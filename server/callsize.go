@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -26,12 +25,9 @@ func (h eventHandlers) checkCallSize(ctx context.Context, company models.Company
 	if !models.EventKey(req.Type).IsCallEvent() {
 		return nil
 	}
-	fields := make(map[string]int, len(req.Data))
-	for k, v := range req.Data {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return invalidInput("invalid_field", "data."+k, "data.%s cannot be encoded: %v", k, err)
-		}
+	fields := make(map[string]int, req.data.Len())
+	for _, k := range req.data.Keys() {
+		raw, _ := req.data.Raw(k)
 		fields[k] = len(k) + len(raw) + 4 // "key": value,
 	}
 	_, err := h.store.GrowCall(ctx, company.ID, req.CallID, fields, h.maxCallBytes)

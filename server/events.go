@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -34,11 +35,38 @@ type eventHandlers struct {
 
 // eventRequest is an ingested event: a stage of a call, or a one-off event.
 type eventRequest struct {
-	ID         string         `json:"id"`
-	Type       string         `json:"type"`
-	CallID     string         `json:"call_id"`
-	OccurredAt *time.Time     `json:"occurred_at"`
-	Data       map[string]any `json:"data"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	CallID     string          `json:"call_id"`
+	OccurredAt *time.Time      `json:"occurred_at"`
+	Data       json.RawMessage `json:"data"`
+
+	// data is Data read as an ordered object (readData): the platform's
+	// bytes, numbers as written, which the workflows carry to the wire.
+	data payloads.Object
+}
+
+// readData reads the event's data as an object, keeping the platform's
+// bytes; data that is missing is left for validateEvent to name.
+func (req *eventRequest) readData() error {
+	if !req.hasData() {
+		return nil
+	}
+	obj, err := payloads.ParseObject(req.Data)
+	var dup *payloads.DuplicateKeyError
+	switch {
+	case errors.As(err, &dup):
+		return invalidInput("invalid_field", "data."+dup.Key,
+			"data has the field %q twice; send each field once", dup.Key)
+	case err != nil:
+		return invalidInput("invalid_field", "data", "data must be a JSON object of the event's fields (%v)", err)
+	}
+	req.data = obj
+	return nil
+}
+
+func (req eventRequest) hasData() bool {
+	return len(req.Data) > 0 && string(req.Data) != "null"
 }
 
 // eventAcceptedJSON is the answer to an accepted event; a repeated post of
@@ -57,6 +85,10 @@ type eventAcceptedJSON struct {
 func (h eventHandlers) create(c *gin.Context) {
 	req, ok := bindJSON[eventRequest](c)
 	if !ok {
+		return
+	}
+	if err := req.readData(); err != nil {
+		writeError(c, err)
 		return
 	}
 	company := companyFrom(c)
@@ -139,7 +171,7 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	key := models.EventKey(req.Type)
-	sig := workflows.EventSignal{EventID: req.ID, Type: key, Data: req.Data}
+	sig := workflows.EventSignal{EventID: req.ID, Type: key, Data: req.data}
 	if req.OccurredAt != nil {
 		sig.OccurredAt = req.OccurredAt.UTC()
 	}

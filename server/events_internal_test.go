@@ -2,6 +2,9 @@ package server
 
 import (
 	"math"
+
+	"github.com/callhooks/callhooks/payloads"
+
 	"strings"
 	"testing"
 )
@@ -12,11 +15,18 @@ func TestLongestIDsFitTemporalsWorkflowIDLimit(t *testing.T) {
 	long := strings.Repeat("é", maxIDBytes/2) // 200 bytes
 	for _, req := range []eventRequest{
 		{ID: long, Type: "pre_call", CallID: long},
-		{ID: long, Type: "text_message_received", Data: map[string]any{"thread_resource_id": long}},
+		{ID: long, Type: "text_message_received", data: threadData(t, long)},
 		{ID: long, Type: "form_submission"},
 	} {
 		if id := workflowIDFor(math.MaxInt64, req); len(id) > maxWorkflowIDBytes {
 			t.Errorf("%s: workflow id of %d bytes", req.Type, len(id))
 		}
 	}
+}
+
+func threadData(t *testing.T, thread string) payloads.Object {
+	t.Helper()
+	var o payloads.Object
+	o.SetString("thread_resource_id", thread)
+	return o
 }

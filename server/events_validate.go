@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -28,7 +29,7 @@ const (
 func workflowIDFor(companyID int64, req eventRequest) string {
 	switch models.EventKey(req.Type) {
 	case models.EventTextMessageReceived, models.EventTextMessageSent:
-		return workflows.TextThreadWorkflowID(companyID, textThread(req.Data))
+		return workflows.TextThreadWorkflowID(companyID, textThread(req.data))
 	case models.EventFormSubmission:
 		return workflows.FormWorkflowID(companyID, req.ID)
 	}
@@ -37,14 +38,14 @@ func workflowIDFor(companyID int64, req eventRequest) string {
 
 // textThread names a text's thread: CallRail's thread or conversation id,
 // else the pair of numbers the conversation is between.
-func textThread(d map[string]any) string {
+func textThread(d payloads.Object) string {
 	_, thread := threadField(d)
 	return thread
 }
 
 // threadField is textThread with the data field it came from, so an
 // unusable thread id can be blamed on the right field.
-func threadField(d map[string]any) (field, thread string) {
+func threadField(d payloads.Object) (field, thread string) {
 	for _, k := range []string{"thread_resource_id", "conversation_id", "thread_id"} {
 		if v := stringField(d, k); v != "" {
 			return "data." + k, v
@@ -53,12 +54,16 @@ func threadField(d map[string]any) (field, thread string) {
 	return "data.customer_phone_number", stringField(d, "customer_phone_number") + "-" + stringField(d, "tracking_phone_number")
 }
 
-func stringField(d map[string]any, k string) string {
-	switch v := d[k].(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+// stringField is a text field's value; a number is written as v0.1.0
+// wrote it (through float64), so a thread keeps the workflow it had.
+func stringField(d payloads.Object, k string) string {
+	if s, ok := d.String(k); ok {
+		return s
+	}
+	if n := d.Text(k); n != "" {
+		if f, err := strconv.ParseFloat(n, 64); err == nil {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
 	}
 	return ""
 }
@@ -96,10 +101,10 @@ func validateEvent(req eventRequest, company models.Company, wfID string, size i
 	if err := checkID("call_id", req.CallID); err != nil {
 		errs = append(errs, err)
 	}
-	if req.Data == nil {
+	if !req.hasData() {
 		add("missing_field", "data", "data is required: an object with the event's fields (CallRail names)")
 	} else {
-		errs = append(errs, requiredData(key, req.Data)...)
+		errs = append(errs, requiredData(key, req.data)...)
 	}
 	if len(errs) == 0 && len(wfID) > maxWorkflowIDBytes {
 		add("invalid_field", workflowIDField(req), "the workflow id this event maps to (%d bytes) passes the limit of %d; use a shorter id",
@@ -112,7 +117,7 @@ func validateEvent(req eventRequest, company models.Company, wfID string, size i
 }
 
 // requiredData checks the fields each kind of event cannot do without.
-func requiredData(k models.EventKey, d map[string]any) models.ValidationErrors {
+func requiredData(k models.EventKey, d payloads.Object) models.ValidationErrors {
 	var errs models.ValidationErrors
 	switch k {
 	case models.EventTextMessageReceived, models.EventTextMessageSent:
@@ -126,15 +131,23 @@ func requiredData(k models.EventKey, d map[string]any) models.ValidationErrors {
 			errs = append(errs, err)
 		}
 	case models.EventFormSubmission:
-		if fields, ok := d["form_data"].(map[string]any); !ok || len(fields) == 0 {
+		if fields, err := payloads.ParseObject(rawField(d, "form_data")); err != nil || fields.Len() == 0 {
 			errs = append(errs, invalidInput("missing_field", "data.form_data", "a form submission needs the submitted fields in data.form_data (a non-empty object)"))
 		}
 	case models.EventConvertAssistComplete:
-		if _, ok := d["answers"].([]any); !ok {
+		if raw := rawField(d, "answers"); len(raw) == 0 || raw[0] != '[' {
 			errs = append(errs, invalidInput("missing_field", "data.answers", "a Convert Assist result needs data.answers (a list of answers)"))
 		}
 	}
 	return errs
+}
+
+// rawField is a field's JSON value ("null" when it is missing).
+func rawField(d payloads.Object, k string) []byte {
+	if raw, ok := d.Raw(k); ok {
+		return raw
+	}
+	return []byte("null")
 }
 
 // checkID refuses an id Temporal cannot take or a workflow id would
@@ -156,7 +169,7 @@ func checkID(field, v string) *models.ValidationError {
 func workflowIDField(req eventRequest) string {
 	switch models.EventKey(req.Type) {
 	case models.EventTextMessageReceived, models.EventTextMessageSent:
-		field, _ := threadField(req.Data)
+		field, _ := threadField(req.data)
 		return field
 	case models.EventFormSubmission:
 		return "id"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/server"
 )
 
@@ -111,11 +112,11 @@ func validEvent(body []byte, plans models.Plans) bool {
 		return false
 	}
 	var ev struct {
-		ID         string         `json:"id"`
-		Type       string         `json:"type"`
-		CallID     string         `json:"call_id"`
-		OccurredAt *time.Time     `json:"occurred_at"`
-		Data       map[string]any `json:"data"`
+		ID         string          `json:"id"`
+		Type       string          `json:"type"`
+		CallID     string          `json:"call_id"`
+		OccurredAt *time.Time      `json:"occurred_at"`
+		Data       json.RawMessage `json:"data"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -125,12 +126,19 @@ func validEvent(body []byte, plans models.Plans) bool {
 	if _, err := dec.Token(); err != io.EOF {
 		return false
 	}
+	// Data is kept as written (1e999 included), one value per field.
+	var data map[string]any
+	dataDec := json.NewDecoder(bytes.NewReader(ev.Data))
+	dataDec.UseNumber()
+	if _, err := payloads.ParseObject(ev.Data); err != nil || dataDec.Decode(&data) != nil {
+		return false
+	}
 	key := models.EventKey(ev.Type)
 	allowed, _ := key.AllowedBy(plans)
 	printable := func(s string) bool { return strings.IndexFunc(s, unicode.IsControl) < 0 }
 	return ev.ID != "" && len(ev.ID) <= 200 && ev.CallID != "" && len(ev.CallID) <= 200 &&
-		printable(ev.ID) && printable(ev.CallID) && !hasNUL(ev.Type) && !hasNUL(map[string]any(ev.Data)) &&
-		key.IsCallEvent() && allowed && ev.Data != nil
+		printable(ev.ID) && printable(ev.CallID) && !hasNUL(ev.Type) && !hasNUL(data) &&
+		key.IsCallEvent() && allowed && data != nil
 }
 
 // hasNUL reports a NUL character in any key or string of a decoded value.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,7 +113,7 @@ func TestRacingPostsOfOneEventIDHaveOneWinner(t *testing.T) {
 				t.Fatal("no post got 202")
 			}
 			sigs := tc.signalled()
-			if len(sigs) != 1 || sigs[0].Data["body"] != float64(winner) {
+			if len(sigs) != 1 || sigs[0].Data.Text("body") != strconv.Itoa(winner) {
 				t.Fatalf("Temporal got %+v, want only the body of post %d (the 202)", sigs, winner)
 			}
 		})
@@ -145,7 +146,7 @@ func TestEventIDSurvivesAFailedHandOff(t *testing.T) {
 	}
 	r = a.do(http.MethodPost, events, key, first)
 	r.want(t, http.StatusAccepted)
-	if sigs := tc.signalled(); len(sigs) != 1 || sigs[0].Data["v"] != "first" {
+	if sigs := tc.signalled(); len(sigs) != 1 || sigs[0].Data.Text("v") != "first" {
 		t.Fatalf("Temporal got %+v, want the first body exactly once (a replay of an accepted event sends nothing)", sigs)
 	}
 }
@@ -206,7 +207,7 @@ func TestTemporalRefusalFreesTheEventID(t *testing.T) {
 		t.Errorf("refusal answer %s", r.body)
 	}
 	a.do(http.MethodPost, events, key, preCall("evt-1", "CAL1", map[string]any{"v": "fixed"})).want(t, http.StatusAccepted)
-	if sigs := tc.signalled(); len(sigs) != 1 || sigs[0].Data["v"] != "fixed" {
+	if sigs := tc.signalled(); len(sigs) != 1 || sigs[0].Data.Text("v") != "fixed" {
 		t.Fatalf("Temporal got %+v, want the fixed body", sigs)
 	}
 }
@@ -239,5 +240,35 @@ func TestOversizedEventIsRefusedAtIngest(t *testing.T) {
 	}
 	if len(tc.signalled()) != 0 {
 		t.Error("the oversized event reached Temporal")
+	}
+}
+
+// What Temporal is handed is the platform's data as written: numbers past
+// 2^53 and decimals unchanged, fields in the order sent, unknown fields
+// kept. A field sent twice is refused, naming it, with nothing signalled.
+func TestIngestKeepsThePlatformsBytes(t *testing.T) {
+	tc := &recordingTemporal{}
+	a, key, events := ingestAPI(t, teststore.SQLite(t, models.URLPolicy{}), tc, server.Config{})
+	body := `{"id":"evt-big","type":"pre_call","call_id":"CAL1","data":{"id": 9007199254740993, "value":1.0,` +
+		` "zz_custom":{"b":[1e3, "<&>"]}, "customer_name":"Caf\u00e9"}}`
+	a.do(http.MethodPost, events, key, body).want(t, http.StatusAccepted)
+	sigs := tc.signalled()
+	want := `{"id":9007199254740993,"value":1.0,"zz_custom":{"b":[1e3,"<&>"]},"customer_name":"Caf\u00e9"}`
+	if len(sigs) != 1 || string(sigs[0].Data.Bytes()) != want {
+		t.Fatalf("Temporal got %v, want data %s", sigs, want)
+	}
+	for _, tt := range []struct{ data, field string }{
+		{`{"note":"a","tags":[],"note":"b"}`, "data.note"},
+		{`["not","an","object"]`, "data"},
+		{`"text"`, "data"},
+	} {
+		r := a.do(http.MethodPost, events, key, `{"id":"evt-bad","type":"pre_call","call_id":"CAL2","data":`+tt.data+`}`)
+		r.want(t, http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.body), tt.field) {
+			t.Errorf("%s: answer does not name %s: %s", tt.data, tt.field, r.body)
+		}
+	}
+	if n := len(tc.signalled()); n != 1 {
+		t.Errorf("refused events reached Temporal: %d signals", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 )
 
 // EventSignal is one ingested event, as the API hands it to a workflow.
@@ -13,7 +14,9 @@ type EventSignal struct {
 	EventID    string
 	Type       models.EventKey
 	OccurredAt time.Time
-	Data       map[string]any
+	// Data is the platform's data exactly as posted (an object on the
+	// wire, as v0.1.0's map was, so either build reads the other's signals).
+	Data payloads.Object
 }
 
 // CallConfig holds a call workflow's timing.
@@ -68,7 +71,8 @@ type CallInput struct {
 
 // CallState is what the workflow knows of the call.
 type CallState struct {
-	Data map[string]any
+	// Data is the call as known: every stage merged, in first-sent order.
+	Data payloads.Object
 	// LastRank is the lifecycle rank of the last emitted stage (-1: none).
 	LastRank int
 	Emitted  []string
@@ -116,7 +120,7 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 	r := &callRun{in: in, cfg: in.Config.withDefaults(), state: in.State,
 		wfID: workflow.GetInfo(ctx).WorkflowExecution.ID, lastEvent: workflow.Now(ctx)}
 	if r.state == nil {
-		r.state = &CallState{Data: map[string]any{}, LastRank: -1, Seen: map[string]bool{}}
+		r.state = &CallState{LastRank: -1, Seen: map[string]bool{}}
 	}
 	r.disp = newDispatcher(r.cfg.Delivery)
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CallState, error) { return *r.state, nil }); err != nil {

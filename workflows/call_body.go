@@ -1,11 +1,8 @@
 package workflows
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -26,11 +23,10 @@ const (
 // every active subscription of the event. changes names the fields a
 // gathered call_modified changed.
 func (r *callRun) emit(ctx workflow.Context, s EventSignal, changes []string) {
-	for _, k := range sortedKeys(s.Data) {
-		r.state.Data[k] = s.Data[k]
-	}
-	delete(r.state.Data, flagRecordingPending)
-	delete(r.state.Data, flagTranscriptionPending)
+	r.state.Data.Merge(s.Data)
+	payloads.Derive(&r.state.Data, s.Data)
+	r.state.Data.Delete(flagRecordingPending)
+	r.state.Data.Delete(flagTranscriptionPending)
 	if rk := rank(s.Type); rk > r.state.LastRank {
 		r.state.LastRank = rk
 	}
@@ -40,36 +36,20 @@ func (r *callRun) emit(ctx workflow.Context, s EventSignal, changes []string) {
 	if !ok || len(targets.Targets) == 0 {
 		return
 	}
-	body := callBody(r.state.Data, s.Type, targets.Plans, changes)
-	setResourceID(body, "CAL", fmt.Sprintf("%d/%s", r.in.CompanyID, r.in.CallID))
+	if payloads.OnlyPlanHidden(changes, targets.Plans) &&
+		workflow.GetVersion(ctx, changeHidePlanOnlyChanges, workflow.DefaultVersion, 1) >= 1 {
+		workflow.GetLogger(ctx).Info("modification not sent: the company's plans hide every field it changed", "changes", changes)
+		return
+	}
+	body := payloads.CallBody(r.state.Data, s.Type, targets.Plans, changes, fmt.Sprintf("%d/%s", r.in.CompanyID, r.in.CallID))
 	r.fanOut(ctx, s, body, targets.Targets)
-}
-
-// callBody is the webhook body: the full call as known so far, marked
-// outbound for outbound events, legacy fields derived from modern ones, and
-// transcript fields removed for companies without the plan.
-func callBody(data map[string]any, k models.EventKey, plans models.Plans, changes []string) map[string]any {
-	body := make(map[string]any, len(data)+16)
-	for _, key := range sortedKeys(data) {
-		body[key] = data[key]
-	}
-	if k == models.EventOutboundPostCall || k == models.EventOutboundCallModified {
-		body["direction"] = "outbound"
-		body["call_type"] = "outbound"
-	}
-	if changes != nil {
-		body["changes"] = changes
-	}
-	payloads.DeriveLegacyMap(body)
-	payloads.ApplyPlansMap(body, plans)
-	return body
 }
 
 func (r *callRun) resolve(ctx workflow.Context, k models.EventKey) (activities.ResolveResult, bool) {
 	return resolveTargets(ctx, r.in.CompanyID, k)
 }
 
-func (r *callRun) fanOut(ctx workflow.Context, s EventSignal, body map[string]any, targets []activities.Target) {
+func (r *callRun) fanOut(ctx workflow.Context, s EventSignal, body payloads.Object, targets []activities.Target) {
 	fanOut(ctx, r.disp, emission{WorkflowID: r.wfID, CompanyID: r.in.CompanyID, CallID: r.in.CallID, Sig: s}, body, targets)
 }
 
@@ -83,12 +63,8 @@ type emission struct {
 
 // fanOut queues one delivery per endpoint; each gets a webhook-id derived
 // from the workflow, the event and the subscription.
-func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body map[string]any, targets []activities.Target) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		workflow.GetLogger(ctx).Error("encode body", "error", err)
-		return
-	}
+func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body payloads.Object, targets []activities.Target) {
+	raw := body.Bytes()
 	for _, t := range targets {
 		disp.enqueue(ctx, deliveryJob{RetryWindow: t.RetryWindow, In: activities.DeliverInput{
 			DeliveryID: DeliveryID(e.WorkflowID, e.Sig.EventID, t.SubscriptionID), CompanyID: e.CompanyID,
@@ -121,11 +97,7 @@ func (r *callRun) emitConvertAssist(ctx workflow.Context, s EventSignal) {
 	}
 	r.state.Emitted = appendBounded(r.state.Emitted, string(s.Type))
 	r.emittedThisRun++
-	body := make(map[string]any, len(s.Data))
-	for _, k := range sortedKeys(s.Data) {
-		body[k] = s.Data[k]
-	}
-	r.fanOut(ctx, s, body, targets.Targets)
+	r.fanOut(ctx, s, payloads.EventBody(s.Data, s.Type, ""), targets.Targets)
 }
 
 // heldPostCall is a recorded call's post_call waiting for its recording.
@@ -134,13 +106,14 @@ type heldPostCall struct {
 	Until time.Time
 }
 
-func needsHold(data map[string]any) bool {
-	return data[flagRecordingPending] == true || data[flagTranscriptionPending] == true
+func needsHold(data payloads.Object) bool {
+	return data.IsTrue(flagRecordingPending) || data.IsTrue(flagTranscriptionPending)
 }
 
 // hold parks post_call until its recording arrives or the hold ends, so a
 // receiver gets one post_call with the recording instead of two webhooks.
 func (r *callRun) hold(ctx workflow.Context, s EventSignal) {
+	s.Data = s.Data.Clone()
 	r.held = &heldPostCall{Sig: s, Until: workflow.Now(ctx).Add(r.cfg.PostCallHold)}
 	workflow.GetLogger(ctx).Info("post_call held for the recording", "until", r.held.Until)
 }
@@ -149,25 +122,20 @@ func (r *callRun) hold(ctx workflow.Context, s EventSignal) {
 // recording (and transcript, if awaited) is there, post_call goes out.
 func (r *callRun) foldIntoHeld(ctx workflow.Context, s EventSignal) {
 	h := r.held
-	if h.Sig.Data == nil {
-		h.Sig.Data = map[string]any{}
-	}
-	for _, k := range sortedKeys(s.Data) {
-		h.Sig.Data[k] = s.Data[k]
-	}
+	payloads.Fold(&h.Sig.Data, s.Data)
 	if recordingReady(h.Sig.Data) {
 		r.releaseHeld(ctx)
 	}
 }
 
-func recordingReady(d map[string]any) bool {
-	if d[flagRecordingPending] == true {
-		if rec, _ := d["recording"].(string); rec == "" {
+func recordingReady(d payloads.Object) bool {
+	if d.IsTrue(flagRecordingPending) {
+		if rec, _ := d.String("recording"); rec == "" {
 			return false
 		}
 	}
-	if d[flagTranscriptionPending] == true {
-		if tr, _ := d["transcription"].(string); tr == "" {
+	if d.IsTrue(flagTranscriptionPending) {
+		if tr, _ := d.String("transcription"); tr == "" {
 			return false
 		}
 	}
@@ -182,9 +150,10 @@ func (r *callRun) releaseHeld(ctx workflow.Context) {
 
 // modBuffer gathers modifications that arrive within the coalesce window.
 type modBuffer struct {
-	First   EventSignal
-	Data    map[string]any
-	Changed map[string]bool
+	First EventSignal
+	Data  payloads.Object
+	// Changed lists every field a gathered modification sent, once.
+	Changed []string
 	Until   time.Time
 }
 
@@ -192,12 +161,13 @@ type modBuffer struct {
 // buffer goes out as one call_modified when its window ends.
 func (r *callRun) gatherModification(ctx workflow.Context, s EventSignal) {
 	if r.mods == nil {
-		r.mods = &modBuffer{First: s, Data: map[string]any{}, Changed: map[string]bool{},
-			Until: workflow.Now(ctx).Add(r.cfg.CoalesceWindow)}
+		r.mods = &modBuffer{First: s, Until: workflow.Now(ctx).Add(r.cfg.CoalesceWindow)}
 	}
-	for _, k := range sortedKeys(s.Data) {
-		r.mods.Data[k] = s.Data[k]
-		r.mods.Changed[k] = true
+	payloads.Fold(&r.mods.Data, s.Data)
+	for _, k := range s.Data.Keys() {
+		if !slices.Contains(r.mods.Changed, k) {
+			r.mods.Changed = append(r.mods.Changed, k)
+		}
 	}
 }
 
@@ -212,37 +182,9 @@ func (r *callRun) flushDue(ctx workflow.Context) {
 	if r.mods != nil && !now.Before(r.mods.Until) {
 		m := r.mods
 		r.mods = nil
-		changes := make([]string, 0, len(m.Changed))
-		// Map order does not matter: the keys are sorted below.
-		//workflowcheck:ignore
-		for k := range m.Changed {
-			changes = append(changes, k)
-		}
-		sort.Strings(changes)
+		changes := slices.Sorted(slices.Values(m.Changed))
 		sig := m.First
 		sig.Data = m.Data
 		r.emit(ctx, sig, changes)
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	// Map order does not matter: the keys are sorted below.
-	//workflowcheck:ignore
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// setResourceID gives a body CallRail's string resource id (a three-letter
-// prefix and 32 hex digits) when the platform did not send one, derived
-// from the business key so every webhook of the resource carries the same.
-func setResourceID(body map[string]any, prefix, key string) {
-	if v, ok := body["resource_id"].(string); ok && v != "" {
-		return
-	}
-	sum := sha256.Sum256([]byte(key))
-	body["resource_id"] = prefix + hex.EncodeToString(sum[:16])
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 )
 
 // rank places a call event in the lifecycle; modifications share the
@@ -136,9 +137,6 @@ func (r *callRun) loadOnce(ctx workflow.Context, s EventSignal) {
 		return
 	}
 	st.Loaded = true
-	if st.Data == nil {
-		st.Data = map[string]any{}
-	}
 	if st.Seen == nil {
 		st.Seen = map[string]bool{}
 	}
@@ -187,7 +185,7 @@ func (r *callRun) skip(ctx workflow.Context, s EventSignal, reason string) {
 
 // save keeps the call's state for a modification that comes after close.
 func (r *callRun) save(ctx workflow.Context) {
-	raw, err := json.Marshal(r.state)
+	raw, err := payloads.Marshal(r.state)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("encode call state", "error", err)
 		return

@@ -132,3 +132,46 @@ func TestTranscriptOnlyWithPremiumPlan(t *testing.T) {
 		}
 	}
 }
+
+// A modification that renames the caller renames every field shown from
+// the name, not only the one the platform sent.
+func TestDerivedFieldsFollowAModification(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, lifecycle(rcv.srv.URL))
+	runCall(t, f, testCfg, map[time.Duration][]workflows.EventSignal{
+		0: {sig("e1", models.EventPreCall, map[string]any{"customer_name": "Dana", "formatted_customer_name": "Dana", "callername": "Dana"}),
+			sig("e2", models.EventCallRoutingComplete, nil), sig("e3", models.EventPostCall, nil)},
+		time.Minute: {sig("m1", models.EventCallModified, map[string]any{"customer_name": "Dana Whitfield"})},
+	})
+	got := rcv.all()
+	if len(got) != 4 {
+		t.Fatalf("receiver got %v", rcv.events())
+	}
+	for _, k := range []string{"customer_name", "formatted_customer_name", "formatted_customer_name_or_phone_number", "callername"} {
+		if got[3].Body[k] != "Dana Whitfield" {
+			t.Errorf("call_modified %s = %v, want the new name", k, got[3].Body[k])
+		}
+	}
+}
+
+// For a company without conversation intelligence a modification that only
+// brought the transcript is not sent (it would tell the receiver nothing
+// but that one exists); a modification that also changed the note is
+// sent, its changes naming only the note.
+func TestTranscriptOnlyModificationIsNotSentWithoutThePlan(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, lifecycle(rcv.srv.URL)) // the company has no premium conversation intelligence
+	runCall(t, f, testCfg, map[time.Duration][]workflows.EventSignal{
+		0:                {sig("e1", models.EventPreCall, nil), sig("e2", models.EventCallRoutingComplete, nil), sig("e3", models.EventPostCall, nil)},
+		time.Minute:      {sig("m1", models.EventCallModified, map[string]any{"transcription": "Caller: hi", "sentiment": "positive"})},
+		10 * time.Minute: {sig("m2", models.EventCallModified, map[string]any{"transcription": "Caller: hi again", "note": "called back"})},
+	})
+	got := rcv.all()
+	if events := rcv.events(); !equal(events, []string{"pre_call", "call_routing_complete", "post_call", "call_modified"}) {
+		t.Fatalf("receiver got %v", events)
+	}
+	mod := got[3].Body
+	if ch, _ := mod["changes"].([]any); len(ch) != 1 || ch[0] != "note" || mod["transcription"] != "" || mod["sentiment"] != nil {
+		t.Errorf("call_modified = changes %v, transcription %q, sentiment %v", mod["changes"], mod["transcription"], mod["sentiment"])
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
 )
@@ -105,7 +106,17 @@ func lifecycle(urls ...string) map[models.EventKey][]string {
 }
 
 func sig(id string, k models.EventKey, data map[string]any) workflows.EventSignal {
-	return workflows.EventSignal{EventID: id, Type: k, Data: data}
+	return workflows.EventSignal{EventID: id, Type: k, Data: object(data)}
+}
+
+// object is data as the API hands it to a workflow (keys sorted: a test
+// map has no order of its own).
+func object(data map[string]any) payloads.Object {
+	o, err := payloads.ObjectOf(data)
+	if err != nil {
+		panic(err)
+	}
+	return o
 }
 
 // runCall runs a call workflow that receives signals at the given offsets.

@@ -30,7 +30,7 @@ var requiredPaths = []string{
 
 // newerPaths are required of every release after v0.1.0, whose code could
 // not take them yet.
-var newerPaths = []string{"stream_continue_as_new"}
+var newerPaths = []string{"stream_continue_as_new", "call_plan_hidden_change"}
 
 // TestReplayCorpus replays every recorded history against the current
 // workflow code. A history recorded by a released build stands for

@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/payloads"
 )
 
 // StreamInput starts (or continues) the workflow that delivers a stream of
@@ -161,16 +161,7 @@ func emitStreamEvent(ctx workflow.Context, disp *dispatcher, companyID int64, wf
 	if !ok {
 		return false
 	}
-	body := make(map[string]any, len(s.Data))
-	for _, k := range sortedKeys(s.Data) {
-		body[k] = s.Data[k]
-	}
-	switch s.Type {
-	case models.EventTextMessageReceived, models.EventTextMessageSent:
-		setResourceID(body, "MSG", fmt.Sprintf("%d/%s", companyID, s.EventID))
-	case models.EventFormSubmission:
-		setResourceID(body, "FRM", fmt.Sprintf("%d/%s", companyID, s.EventID))
-	}
+	body := payloads.EventBody(s.Data, s.Type, fmt.Sprintf("%d/%s", companyID, s.EventID))
 	fanOut(ctx, disp, emission{WorkflowID: wfID, CompanyID: companyID, Sig: s}, body, targets.Targets)
 	return true
 }

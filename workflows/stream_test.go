@@ -21,7 +21,7 @@ func TestTextsOfAThreadArriveInOrderOnce(t *testing.T) {
 	})
 	base := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	text := func(id string, k models.EventKey, at time.Duration, content string) workflows.EventSignal {
-		return workflows.EventSignal{EventID: id, Type: k, OccurredAt: base.Add(at), Data: map[string]any{"id": id, "content": content}}
+		return workflows.EventSignal{EventID: id, Type: k, OccurredAt: base.Add(at), Data: object(map[string]any{"id": id, "content": content})}
 	}
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
@@ -56,7 +56,7 @@ func TestStreamContinuesAsNewWithItsSeenIDs(t *testing.T) {
 	f := newFixture(t, map[models.EventKey][]string{models.EventTextMessageReceived: {rcv.srv.URL}})
 	base := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	text := func(id string, at time.Duration) workflows.EventSignal {
-		return workflows.EventSignal{EventID: id, Type: models.EventTextMessageReceived, OccurredAt: base.Add(at), Data: map[string]any{"id": id, "content": id}}
+		return workflows.EventSignal{EventID: id, Type: models.EventTextMessageReceived, OccurredAt: base.Add(at), Data: object(map[string]any{"id": id, "content": id})}
 	}
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()

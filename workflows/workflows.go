@@ -41,6 +41,12 @@ const (
 	// own row (reopening a finished one), loads the body from it, and sends
 	// and records each attempt as two activities.
 	changeDeliveryByReference = "delivery-by-reference"
+	// changeHidePlanOnlyChanges (v0.2.0): a call_modified whose every
+	// change is a field the company's plans hide (a transcript for a
+	// company without conversation intelligence) is not sent; before, an
+	// empty-looking modification went out and told the receiver a
+	// transcript had arrived.
+	changeHidePlanOnlyChanges = "hide-plan-only-changes"
 )
 
 // SignalRetryNow asks a delivery workflow waiting between attempts to send

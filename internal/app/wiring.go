@@ -101,6 +101,7 @@ func TemporalClientOptions(cfg Config, log *slog.Logger, m *metrics.Metrics) (cl
 	if err := temporalSecurity(cfg, &o); err != nil {
 		return o, err
 	}
+	o.DataConverter = payloadcodec.DataConverter(nil)
 	if cfg.EncryptPayloads {
 		c, err := PayloadCodec(cfg)
 		if err != nil {

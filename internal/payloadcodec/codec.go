@@ -104,10 +104,12 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// DataConverter is the SDK's default converter with c applied to every
-// payload.
+// DataConverter is Converter with c applied to every payload (nil: none).
 func DataConverter(c *Codec) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+	if c == nil {
+		return Converter()
+	}
+	return converter.NewCodecDataConverter(Converter(), c)
 }
 
 // FailureConverter also moves failure messages and stack traces into

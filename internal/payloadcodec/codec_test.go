@@ -116,3 +116,20 @@ func TestCodecServer(t *testing.T) {
 		t.Fatalf("the CLI (no Origin) got %d %s", res.StatusCode, out)
 	}
 }
+
+// Webhook bodies ride through Temporal as JSON; `<`, `>` and `&` in their
+// strings must arrive as the platform wrote them, not as \u003c escapes.
+func TestConverterKeepsHTMLCharacters(t *testing.T) {
+	body := map[string]string{"note": "<b>Tom & Jerry</b>"}
+	p, err := payloadcodec.Converter().ToPayload(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(p.GetData()); got != `{"note":"<b>Tom & Jerry</b>"}` {
+		t.Errorf("payload = %s", got)
+	}
+	var back map[string]string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &back); err != nil || back["note"] != body["note"] {
+		t.Errorf("the SDK's own converter reads it as %v, %v", back, err)
+	}
+}
