@@ -219,7 +219,7 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 	s.api.Close()
 	sender := activities.TestSender{Activities: &activities.Activities{Store: s.store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}}
-	s.api = httptest.NewServer(server.New(server.Deps{Store: s.store, Temporal: s.client, Calls: shortSchedule, TaskQueue: s.queue,
+	s.api = httptest.NewServer(server.New(server.Deps{Store: s.store, Temporal: s.client, TaskQueue: s.queue,
 		Sender: sender, TemporalUIURL: temporalUI, TemporalNamespace: temporal.Namespace()}).Handler())
 	t.Cleanup(s.api.Close)
 

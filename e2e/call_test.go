@@ -112,7 +112,7 @@ func TestIngestAnswers503WhenTemporalIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dead.Close()
-	api := server.New(server.Deps{Store: s.store, Temporal: dead, Calls: fastCalls, TaskQueue: s.queue})
+	api := server.New(server.Deps{Store: s.store, Temporal: dead, TaskQueue: s.queue})
 	s.api.Config.Handler = api.Handler()
 	c := s.company(map[string][]string{"pre_call": {"http://127.0.0.1:9/never"}})
 	code, out := s.event(c.ID, "e1", "pre_call", "CAL1", map[string]any{})

@@ -89,7 +89,7 @@ func TestEventIDAfterAnOutageDeliversTheRetriedBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dead.Close()
-	s.api.Config.Handler = server.New(server.Deps{Store: s.store, Temporal: dead, Calls: fastCalls, TaskQueue: s.queue}).Handler()
+	s.api.Config.Handler = server.New(server.Deps{Store: s.store, Temporal: dead, TaskQueue: s.queue}).Handler()
 	first := map[string]any{"customer_name": "first"}
 	if code, out := s.event(c.ID, "evt-1", "pre_call", "CAL-outage", first); code != http.StatusServiceUnavailable {
 		t.Fatalf("with Temporal down: %d %v, want 503", code, out)

@@ -61,12 +61,14 @@ func runMain(m *testing.M) int {
 
 // stack is one test's running system: API, worker, database.
 type stack struct {
-	t       *testing.T
-	store   *models.Store
-	api     *httptest.Server
-	key     string
-	client  client.Client
-	queue   string
+	t      *testing.T
+	store  *models.Store
+	api    *httptest.Server
+	key    string
+	client client.Client
+	queue  string
+	// calls is the timing the stack's workers run their workflows on.
+	calls   workflows.CallConfig
 	workers []stopper
 }
 
@@ -121,11 +123,11 @@ func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, o
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	s := &stack{t: t, store: store, key: acc.Secret, client: tc, queue: fmt.Sprintf("e2e-%d-%d", os.Getpid(), seq)}
+	s := &stack{t: t, store: store, key: acc.Secret, client: tc, queue: fmt.Sprintf("e2e-%d-%d", os.Getpid(), seq), calls: calls}
 	// "Send test" posts through the delivery code path, as in production.
 	sender := activities.TestSender{Activities: &activities.Activities{Store: store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}}
-	api := server.New(server.Deps{Store: store, Temporal: tc, Calls: calls, TaskQueue: s.queue, Sender: sender})
+	api := server.New(server.Deps{Store: store, Temporal: tc, TaskQueue: s.queue, Sender: sender})
 	s.api = httptest.NewServer(api.Handler())
 	t.Cleanup(s.api.Close)
 	s.startWorker()
@@ -139,7 +141,7 @@ func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, o
 
 func (s *stack) startWorker() {
 	acts := &activities.Activities{Store: s.store, HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}
-	w := worker.New(s.client, acts, worker.Options{TaskQueue: s.queue})
+	w := worker.New(s.client, acts, worker.Options{TaskQueue: s.queue, Timing: s.calls})
 	if err := w.Start(); err != nil {
 		s.t.Fatal(err)
 	}

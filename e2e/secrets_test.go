@@ -36,7 +36,7 @@ func TestSecretsStayOutOfHistoriesAndLogs(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.api.Config.Handler = server.New(server.Deps{
-		Store: s.store, Temporal: s.client, Calls: fastCalls, TaskQueue: s.queue, Logger: logger,
+		Store: s.store, Temporal: s.client, TaskQueue: s.queue, Logger: logger,
 	}).Handler()
 
 	r := newReceiver(t)

@@ -24,11 +24,12 @@ const bulkRetryParallelism = 8
 
 // deliveryHandlers show a company's deliveries and send them again.
 type deliveryHandlers struct {
-	store     *models.Store
-	temporal  client.Client
-	calls     workflows.CallConfig
-	taskQueue string
-	log       *slog.Logger
+	store    *models.Store
+	temporal client.Client
+	// searchAttributes tags new workflows (Deps.SearchAttributes).
+	searchAttributes bool
+	taskQueue        string
+	log              *slog.Logger
 }
 
 // errTemporalDown marks a retry that could not start because Temporal did
@@ -273,10 +274,9 @@ func retryWindow(company models.Company, sub models.Subscription) time.Duration 
 func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, window time.Duration) (client.WorkflowRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	cfg := h.calls.Delivery
-	if window > 0 {
-		cfg.RetryWindow = window
-	}
+	// Only the retry window, the subscription's own setting: the worker
+	// decides the rest of the delivery's timing.
+	cfg := workflows.DeliveryConfig{RetryWindow: window}
 	in := workflows.DeliveryInput{
 		Deliver: activities.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
 			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, WorkflowID: d.WorkflowID},
@@ -290,7 +290,7 @@ func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, window
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            fmt.Sprintf("%s -> %s (retried)", d.Event, activities.EndpointHost(d.URL)),
 	}
-	if cfg.SearchAttributes {
+	if h.searchAttributes {
 		opts.TypedSearchAttributes = workflows.DeliverySearchAttributes(in.Deliver)
 	}
 	return h.temporal.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalRetryNow, nil, opts, workflows.DeliveryWorkflow, in)

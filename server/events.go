@@ -24,11 +24,12 @@ import (
 
 // eventHandlers take in events and hand them to Temporal.
 type eventHandlers struct {
-	store     *models.Store
-	temporal  client.Client
-	calls     workflows.CallConfig
-	taskQueue string
-	log       *slog.Logger
+	store    *models.Store
+	temporal client.Client
+	// searchAttributes tags new workflows (Deps.SearchAttributes).
+	searchAttributes bool
+	taskQueue        string
+	log              *slog.Logger
 	// maxCallBytes is the budget of a call's merged data (callsize.go).
 	maxCallBytes int
 }
@@ -181,7 +182,7 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}
-	if h.calls.Delivery.SearchAttributes {
+	if h.searchAttributes {
 		updates := []temporal.SearchAttributeUpdate{temporal.NewSearchAttributeKeyInt64(workflows.SACompanyID).ValueSet(company.ID)}
 		if req.CallID != "" {
 			updates = append(updates, temporal.NewSearchAttributeKeyKeyword(workflows.SACallID).ValueSet(req.CallID))
@@ -192,10 +193,10 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 	switch {
 	case key.IsCallEvent() || key == models.EventConvertAssistComplete:
 		opts.StaticSummary = fmt.Sprintf("call %s of %s", req.CallID, company.Name)
-		fn, input = workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID, Config: h.calls}
+		fn, input = workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID}
 	default:
 		opts.StaticSummary = fmt.Sprintf("%s of %s", key, company.Name)
-		fn, input = workflows.StreamWorkflow, workflows.StreamInput{CompanyID: company.ID, Key: wfID, Delivery: h.calls.Delivery}
+		fn, input = workflows.StreamWorkflow, workflows.StreamInput{CompanyID: company.ID, Key: wfID}
 	}
 	_, err := h.temporal.SignalWithStartWorkflow(ctx, wfID, workflows.SignalEvent, sig, opts, fn, input)
 	return err

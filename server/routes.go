@@ -78,7 +78,7 @@ func newRouter(d Deps) *gin.Engine {
 	// authorization as every /v1 route (an ingest key may post here).
 	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now)
 	ingest := r.Group("/v1/companies/:company_id", authenticate(d.Store, sessions), ingestLimits.middleware, authorize, loadCompany(d.Store))
-	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger,
+	events := eventHandlers{store: d.Store, temporal: d.Temporal, searchAttributes: d.SearchAttributes, taskQueue: d.TaskQueue, log: d.Logger,
 		maxCallBytes: d.Config.MaxCallBytes}
 	ingest.POST("/events", ObserveIngest(d.Metrics), events.create)
 
@@ -87,7 +87,7 @@ func newRouter(d Deps) *gin.Engine {
 	testSends := testSendHandlers{store: d.Store, sender: d.Sender, log: d.Logger}
 	companyGroup.POST("/webhooks/test", testSends.send)
 
-	deliveries := deliveryHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger}
+	deliveries := deliveryHandlers{store: d.Store, temporal: d.Temporal, searchAttributes: d.SearchAttributes, taskQueue: d.TaskQueue, log: d.Logger}
 	companyGroup.GET("/deliveries", deliveries.list)
 	companyGroup.POST("/deliveries/retry", deliveries.retryBulk)
 	companyGroup.GET("/deliveries/:id", deliveries.get)

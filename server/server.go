@@ -102,8 +102,10 @@ type Deps struct {
 	Config Config
 	// Temporal takes ingested events; nil answers 503 for them.
 	Temporal client.Client
-	// Calls is the timing handed to each new call workflow.
-	Calls workflows.CallConfig
+	// SearchAttributes tags new workflows with Callhooks' search
+	// attributes (registered on the namespace). Workflow timing is not the
+	// API's: the worker decides it (worker.Options.Timing).
+	SearchAttributes bool
 	// TaskQueue is where new workflows go; defaults to workflows.TaskQueue.
 	TaskQueue string
 	// Metrics records requests and ingested events and is served on

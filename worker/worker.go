@@ -23,14 +23,16 @@ type Options struct {
 	// before cancelling them (Temporal then retries them elsewhere); zero
 	// cancels at once.
 	StopTimeout time.Duration
+	// Timing is what the workflows this worker starts do: windows, holds
+	// and the delivery schedule (zero fields take their defaults). The
+	// worker is its one source; the API sends none.
+	Timing workflows.CallConfig
 }
 
-// Register puts every workflow and activity on a registry (a worker, or a
-// test environment) so both see exactly the same set.
-func Register(r sdkworker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflow(workflows.CallWorkflow)
-	r.RegisterWorkflow(workflows.DeliveryWorkflow)
-	r.RegisterWorkflow(workflows.StreamWorkflow)
+// Register puts every workflow, run on timing, and every activity on a
+// registry (a worker, or a test environment) so both see exactly the same set.
+func Register(r sdkworker.Registry, acts *activities.Activities, timing workflows.CallConfig) {
+	workflows.Register(r, timing)
 	r.RegisterActivity(acts)
 }
 
@@ -47,6 +49,6 @@ func New(c client.Client, acts *activities.Activities, o Options) sdkworker.Work
 		MaxConcurrentLocalActivityExecutionSize: o.MaxConcurrentActivities,
 		WorkerStopTimeout:                       o.StopTimeout,
 	})
-	Register(w, acts)
+	Register(w, acts, o.Timing)
 	return w
 }

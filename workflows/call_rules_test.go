@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/testsuite"
+
 	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/worker"
 	"github.com/callhooks/callhooks/workflows"
 )
 
@@ -173,5 +176,40 @@ func TestTranscriptOnlyModificationIsNotSentWithoutThePlan(t *testing.T) {
 	mod := got[3].Body
 	if ch, _ := mod["changes"].([]any); len(ch) != 1 || ch[0] != "note" || mod["transcription"] != "" || mod["sentiment"] != nil {
 		t.Errorf("call_modified = changes %v, transcription %q, sentiment %v", mod["changes"], mod["transcription"], mod["sentiment"])
+	}
+}
+
+// The worker decides a workflow's timing: an input naming other timing (as
+// v0.1.0's API sent) does not change what a new workflow does. Here the
+// worker gathers modifications for 10 minutes, the input says 1 second;
+// two modifications 30 s apart go out as one.
+func TestWorkerTimingDecides(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, lifecycle(rcv.srv.URL))
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	workerCfg := testCfg
+	workerCfg.CoalesceWindow = 10 * time.Minute
+	worker.Register(env, f.acts, workerCfg)
+	at := map[time.Duration][]workflows.EventSignal{
+		0:                {sig("e1", models.EventPreCall, nil), sig("e2", models.EventCallRoutingComplete, nil), sig("e3", models.EventPostCall, nil)},
+		time.Minute:      {sig("m1", models.EventCallModified, map[string]any{"note": "first"})},
+		90 * time.Second: {sig("m2", models.EventCallModified, map[string]any{"value": "$5"})},
+	}
+	for d, sigs := range at {
+		env.RegisterDelayedCallback(func() {
+			for _, s := range sigs {
+				env.SignalWorkflow(workflows.SignalEvent, s)
+			}
+		}, d)
+	}
+	inputCfg := testCfg
+	inputCfg.CoalesceWindow = time.Second
+	env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: inputCfg})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if events := rcv.events(); !equal(events, []string{"pre_call", "call_routing_complete", "post_call", "call_modified"}) {
+		t.Fatalf("receiver got %v, want the two modifications gathered by the worker's 10-minute window", events)
 	}
 }

@@ -124,7 +124,7 @@ func runCall(t *testing.T, f fixture, cfg workflows.CallConfig, at map[time.Dura
 	t.Helper()
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	worker.Register(env, f.acts, cfg)
 	for d, sigs := range at {
 		sigs := sigs
 		env.RegisterDelayedCallback(func() {
@@ -133,7 +133,7 @@ func runCall(t *testing.T, f fixture, cfg workflows.CallConfig, at map[time.Dura
 			}
 		}, d)
 	}
-	env.ExecuteWorkflow(workflows.CallWorkflow, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
+	env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("call workflow did not complete")
 	}

@@ -25,12 +25,12 @@ func TestLongCallContinuesAsNewWithItsState(t *testing.T) {
 
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	worker.Register(env, f.acts, cfg)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalEvent, sig("e1", models.EventPreCall, map[string]any{"customer_name": "Kaylah"}))
 		env.SignalWorkflow(workflows.SignalEvent, sig("e2", models.EventCallRoutingComplete, nil))
 	}, 0)
-	env.ExecuteWorkflow(workflows.CallWorkflow, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
+	env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("after 2 emissions the run ended with %v, want continue-as-new", err)
@@ -44,13 +44,13 @@ func TestLongCallContinuesAsNewWithItsState(t *testing.T) {
 	}
 
 	env2 := ts.NewTestWorkflowEnvironment()
-	worker.Register(env2, f.acts)
+	worker.Register(env2, f.acts, cfg)
 	env2.RegisterDelayedCallback(func() {
 		env2.SignalWorkflow(workflows.SignalEvent, sig("e2", models.EventCallRoutingComplete, nil)) // seen before
 		env2.SignalWorkflow(workflows.SignalEvent, sig("e3", models.EventPostCall, map[string]any{"duration": "13"}))
 	}, time.Second)
 	next.Config.MaxEmissionsPerRun = 100
-	env2.ExecuteWorkflow(workflows.CallWorkflow, next)
+	env2.ExecuteWorkflow(workflows.CallWorkflowName, next)
 	if err := env2.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -53,14 +53,14 @@ func TestAnsweredAttemptIsNotResentWhenItsRecordFails(t *testing.T) {
 			var calls atomic.Int32
 			var ts testsuite.WorkflowTestSuite
 			env := ts.NewTestWorkflowEnvironment()
-			worker.Register(env, f.acts)
+			cfg := testCfg
+			cfg.ModificationWindow = time.Minute
+			worker.Register(env, f.acts, cfg)
 			env.OnActivity(f.acts.RecordAttempt, mock.Anything, mock.Anything).Return(flakyRecord(f, 60, &calls))
 			env.RegisterDelayedCallback(func() {
 				env.SignalWorkflow(workflows.SignalEvent, sig("e1", models.EventPreCall, map[string]any{"answered": false}))
 			}, 0)
-			cfg := testCfg
-			cfg.ModificationWindow = time.Minute
-			env.ExecuteWorkflow(workflows.CallWorkflow, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
+			env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
 			if err := env.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func TestRetryNowSendsTheWaitingAttempt(t *testing.T) {
 	cfg.Delivery.RetryWindow = 72 * time.Hour
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	worker.Register(env, f.acts, cfg)
 	start := env.Now()
 	var retriedAt time.Time
 	env.RegisterDelayedCallback(func() {
@@ -114,7 +114,7 @@ func TestRetryNowSendsTheWaitingAttempt(t *testing.T) {
 			t.Errorf("signal retry-now: %v", err)
 		}
 	}, time.Minute)
-	env.ExecuteWorkflow(workflows.CallWorkflow, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
+	env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,9 @@ func TestSubscriberLookupOutageDelaysNotDrops(t *testing.T) {
 	var calls atomic.Int32
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	cfg := testCfg
+	cfg.ModificationWindow = time.Minute
+	worker.Register(env, f.acts, cfg)
 	env.OnActivity(f.acts.ResolveSubscriptions, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.ResolveInput) (activities.ResolveResult, error) {
 			if calls.Add(1) <= 40 {
@@ -150,9 +152,7 @@ func TestSubscriberLookupOutageDelaysNotDrops(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalEvent, sig("e1", models.EventPreCall, map[string]any{"answered": false}))
 	}, 0)
-	cfg := testCfg
-	cfg.ModificationWindow = time.Minute
-	env.ExecuteWorkflow(workflows.CallWorkflow, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
+	env.ExecuteWorkflow(workflows.CallWorkflowName, workflows.CallInput{CompanyID: f.company.ID, CallID: "CAL1", Config: cfg})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -82,9 +83,9 @@ func replay(t *testing.T, release, path string) {
 		t.Fatalf("%s: the first event names no workflow id", path)
 	}
 	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflow(workflows.CallWorkflow)
-	r.RegisterWorkflow(workflows.DeliveryWorkflow)
-	r.RegisterWorkflow(workflows.StreamWorkflow)
+	// Registered as a worker registers them; the timing a history ran on
+	// is in the history itself, whatever this replayer's timing.
+	workflows.Register(r, workflows.CallConfig{ModificationWindow: 7 * time.Hour})
 	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err := r.ReplayWorkflowHistoryWithOptions(logger, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec}); err != nil {
 		t.Fatalf(`%s no longer replays under this code:

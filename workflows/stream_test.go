@@ -25,7 +25,7 @@ func TestTextsOfAThreadArriveInOrderOnce(t *testing.T) {
 	}
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	worker.Register(env, f.acts, workflows.CallConfig{})
 	env.RegisterDelayedCallback(func() {
 		// Posted out of order in one burst, and one twice.
 		env.SignalWorkflow(workflows.SignalEvent, text("m2", models.EventTextMessageSent, 2*time.Second, "second"))
@@ -35,7 +35,7 @@ func TestTextsOfAThreadArriveInOrderOnce(t *testing.T) {
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalEvent, text("m3", models.EventTextMessageReceived, time.Minute, "third"))
 	}, time.Minute)
-	env.ExecuteWorkflow(workflows.StreamWorkflow, workflows.StreamInput{CompanyID: f.company.ID, Key: "SMT1", IdleWindow: time.Hour})
+	env.ExecuteWorkflow(workflows.StreamWorkflowName, workflows.StreamInput{CompanyID: f.company.ID, Key: "SMT1", IdleWindow: time.Hour})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +60,12 @@ func TestStreamContinuesAsNewWithItsSeenIDs(t *testing.T) {
 	}
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	worker.Register(env, f.acts)
+	worker.Register(env, f.acts, workflows.CallConfig{})
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalEvent, text("m1", time.Second))
 		env.SignalWorkflow(workflows.SignalEvent, text("m2", 2*time.Second))
 	}, 0)
-	env.ExecuteWorkflow(workflows.StreamWorkflow, workflows.StreamInput{CompanyID: f.company.ID, Key: "SMT1", IdleWindow: time.Hour, MaxEmissionsPerRun: 2})
+	env.ExecuteWorkflow(workflows.StreamWorkflowName, workflows.StreamInput{CompanyID: f.company.ID, Key: "SMT1", IdleWindow: time.Hour, MaxEmissionsPerRun: 2})
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("after 2 texts the run ended with %v, want continue-as-new", err)
@@ -79,13 +79,13 @@ func TestStreamContinuesAsNewWithItsSeenIDs(t *testing.T) {
 	}
 
 	env2 := ts.NewTestWorkflowEnvironment()
-	worker.Register(env2, f.acts)
+	worker.Register(env2, f.acts, workflows.CallConfig{})
 	env2.RegisterDelayedCallback(func() {
 		env2.SignalWorkflow(workflows.SignalEvent, text("m2", 2*time.Second)) // seen by the first run
 		env2.SignalWorkflow(workflows.SignalEvent, text("m3", 3*time.Second))
 	}, time.Second)
 	next.MaxEmissionsPerRun = 100
-	env2.ExecuteWorkflow(workflows.StreamWorkflow, next)
+	env2.ExecuteWorkflow(workflows.StreamWorkflowName, next)
 	if err := env2.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,10 @@ const (
 	// empty-looking modification went out and told the receiver a
 	// transcript had arrived.
 	changeHidePlanOnlyChanges = "hide-plan-only-changes"
+	// changeTimingFromWorker (v0.2.0): a workflow runs on the timing of the
+	// worker that starts it (recorded as a side effect), not on timing the
+	// API put in its input (timing.go).
+	changeTimingFromWorker = "timing-from-worker"
 )
 
 // SignalRetryNow asks a delivery workflow waiting between attempts to send

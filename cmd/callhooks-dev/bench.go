@@ -71,8 +71,16 @@ func runBench(ctx context.Context, cfg app.Config, args []string, out io.Writer)
 		return err
 	}
 	defer stopAPI()
+	// The sample calls close after benchSampleWindow: the worker decides
+	// timing, so they go to a task queue of their own whose worker runs on it.
 	sampleCfg := cfg
 	sampleCfg.ModificationWindow = benchSampleWindow
+	sampleCfg.TaskQueue = cfg.TaskQueue + "-bench-sample"
+	sampleWorker := app.NewWorker(sampleCfg, tc, store, allowPrivate, m)
+	if err := sampleWorker.Start(); err != nil {
+		return fmt.Errorf("start the sample calls' worker: %w", err)
+	}
+	defer sampleWorker.Stop()
 	sample, stopSample, err := serveLoopback(app.NewAPI(sampleCfg, store, tc, log, m, "").Handler())
 	if err != nil {
 		return err

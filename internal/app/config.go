@@ -46,6 +46,9 @@ type Config struct {
 	// TemporalUIURL is where operators open the Temporal Web UI; the
 	// deliveries page links each delivery's workflow there (dev sets it).
 	TemporalUIURL string `env:"CALLHOOKS_TEMPORAL_UI_URL"`
+	// TaskQueue is where the API starts workflows and the worker polls;
+	// give servers and workers of one deployment the same.
+	TaskQueue string `env:"CALLHOOKS_TASK_QUEUE" envDefault:"callhooks"`
 	// SearchAttributes tags delivery workflows with Callhooks' custom search
 	// attributes; enable it once they are registered (dev registers them).
 	SearchAttributes bool `env:"CALLHOOKS_SEARCH_ATTRIBUTES" envDefault:"false"`
@@ -138,8 +141,8 @@ func (c Config) dbPool() models.Pool {
 // sqlitePath is where the embedded database lives when DATABASE_URL is unset.
 func (c Config) sqlitePath() string { return filepath.Join(c.DataDir, "callhooks.db") }
 
-// callConfig is the workflow timing handed to every new call workflow.
-func (c Config) callConfig() workflows.CallConfig {
+// CallConfig is the workflow timing a worker runs its workflows on.
+func (c Config) CallConfig() workflows.CallConfig {
 	return workflows.CallConfig{
 		ModificationWindow: c.ModificationWindow,
 		ReorderWindow:      c.ReorderWindow,

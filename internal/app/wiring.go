@@ -151,7 +151,7 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metric
 // URL for the deliveries page's links ("" hides them).
 func NewAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics, temporalUI string) *server.Server {
 	return server.New(server.Deps{
-		Store: store, Logger: log, Temporal: tc, Calls: cfg.callConfig(), Metrics: m,
+		Store: store, Logger: log, Temporal: tc, SearchAttributes: cfg.SearchAttributes, TaskQueue: cfg.TaskQueue, Metrics: m,
 		// Test sends use the deliveries' HTTP client and signing, with the
 		// same private-address policy as the store's URL checks.
 		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
@@ -253,5 +253,6 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 // NewWorker builds (not starts) the worker as every mode configures it.
 func NewWorker(cfg Config, tc client.Client, store *models.Store, allowPrivate bool, m *metrics.Metrics) sdkworker.Worker {
 	return worker.New(tc, newActivities(cfg, store, allowPrivate, m), worker.Options{
-		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout})
+		MaxConcurrentActivities: cfg.WorkerConcurrency, StopTimeout: cfg.WorkerStopTimeout,
+		TaskQueue: cfg.TaskQueue, Timing: cfg.CallConfig()})
 }

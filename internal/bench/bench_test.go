@@ -54,21 +54,22 @@ func TestQuickRun(t *testing.T) {
 	t.Cleanup(tc.Close)
 	acts := &activities.Activities{Store: store, Limits: activities.NewLimits(10, store, time.Minute),
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 15 * time.Second, AllowPrivate: true, MaxConnsPerHost: 10})}
-	w := worker.New(tc, acts, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	api := func(window time.Duration) string {
-		h := server.New(server.Deps{Store: store, Temporal: tc,
-			Calls:  workflows.CallConfig{ModificationWindow: window},
+	// Workers decide workflow timing: calls with another modification
+	// window go to a task queue whose worker runs on it.
+	api := func(window time.Duration, queue string) string {
+		w := worker.New(tc, acts, worker.Options{TaskQueue: queue, Timing: workflows.CallConfig{ModificationWindow: window}})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(w.Stop)
+		h := server.New(server.Deps{Store: store, Temporal: tc, TaskQueue: queue,
 			Config: server.Config{RateLimitPerSecond: -1}}).Handler()
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		return srv.URL
 	}
 	const sampleWindow = time.Second
-	rep, err := bench.Run(ctx, bench.System{API: api(24 * time.Hour), SampleAPI: api(sampleWindow), SampleWindow: sampleWindow,
+	rep, err := bench.Run(ctx, bench.System{API: api(24*time.Hour, workflows.TaskQueue), SampleAPI: api(sampleWindow, "bench-sample"), SampleWindow: sampleWindow,
 		APIKey: acc.Secret, Temporal: tc, DataDir: dir, Setup: "test wiring"}, bench.QuickOptions())
 	if err != nil {
 		t.Fatal(err)
