@@ -1,20 +1,17 @@
 package activities
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/internal/ssrf"
 )
 
 // ErrForbiddenAddress is returned when a delivery would connect to an
-// address webhooks may not reach (loopback, private, link-local, ...).
-var ErrForbiddenAddress = errors.New("destination address is not public")
+// address webhooks may not reach (loopback, private, link-local, ...); it
+// is the SSRF policy's own error (internal/ssrf).
+var ErrForbiddenAddress = ssrf.ErrForbiddenAddress
 
 // HTTPOptions configure the delivery HTTP client.
 type HTTPOptions struct {
@@ -27,14 +24,15 @@ type HTTPOptions struct {
 	MaxConnsPerHost int
 }
 
-// NewHTTPClient builds the client deliveries use. The SSRF guard checks the
-// address actually dialled, so a DNS name resolving to 127.0.0.1 is refused
-// just like the literal address. Redirects are not followed: a receiver
-// must answer at the URL it was given.
+// NewHTTPClient builds the client deliveries use. The SSRF guard
+// (ssrf.GuardDial) checks the address actually dialled, so a DNS name
+// resolving to 127.0.0.1 is refused just like the literal address.
+// Redirects are not followed: a receiver must answer at the URL it was
+// given.
 func NewHTTPClient(o HTTPOptions) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	if !o.AllowPrivate {
-		dialer.Control = guardAddress
+		dialer.Control = ssrf.GuardDial
 	}
 	if o.MaxConnsPerHost == 0 {
 		o.MaxConnsPerHost = 10
@@ -57,17 +55,4 @@ func NewHTTPClient(o HTTPOptions) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
-}
-
-// guardAddress runs after DNS resolution, on the exact address dialled.
-func guardAddress(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !models.IsPublicAddr(ip) {
-		return fmt.Errorf("%w: %s", ErrForbiddenAddress, host)
-	}
-	return nil
 }

@@ -22,8 +22,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/server"
 	"github.com/callhooks/callhooks/signing"
+	"github.com/callhooks/callhooks/ui"
 )
 
 // screenshotDir is where the pictures of the pages are written: the
@@ -219,8 +221,11 @@ func TestBrowserSettingsAndDeliveries(t *testing.T) {
 	s.api.Close()
 	sender := activities.TestSender{Activities: &activities.Activities{Store: s.store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}}
-	s.api = httptest.NewServer(server.New(server.Deps{Store: s.store, Temporal: s.client, TaskQueue: s.queue,
-		Sender: sender, TemporalUIURL: temporalUI, TemporalNamespace: temporal.Namespace()}).Handler())
+	sessions := auth.NewSessions(s.store, auth.SessionTTL)
+	api := server.New(server.Deps{Store: s.store, Temporal: s.client, TaskQueue: s.queue,
+		Sender: sender, Sessions: sessions})
+	ui.Mount(api.Engine(), ui.Deps{Store: s.store, Sessions: sessions, TemporalUIURL: temporalUI, TemporalNamespace: temporal.Namespace()})
+	s.api = httptest.NewServer(api.Handler())
 	t.Cleanup(s.api.Close)
 
 	var healthy atomic.Bool

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callhooks/callhooks/internal/ssrf"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -81,7 +82,7 @@ func FuzzSubscriptionURL(f *testing.F) {
 		if !allowPrivate {
 			host := u.Hostname()
 			if ip := net.ParseIP(host); ip != nil {
-				if a, ok := netip.AddrFromSlice(ip); ok && !models.IsPublicAddr(a) {
+				if a, ok := netip.AddrFromSlice(ip); ok && !ssrf.IsPublicAddr(a) {
 					t.Fatalf("accepted %q, a non-public address, with the SSRF guard on", raw)
 				}
 			}

@@ -2,11 +2,11 @@ package models
 
 import (
 	"fmt"
-	"net"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/callhooks/callhooks/internal/ssrf"
 )
 
 // MaxURLLength bounds an endpoint URL, as browsers and most proxies do.
@@ -41,7 +41,9 @@ func invalid(code, field, format string, args ...any) *ValidationError {
 	return &ValidationError{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Index: -1}
 }
 
-// URLPolicy decides which endpoint hosts may be subscribed.
+// URLPolicy decides which endpoint hosts may be subscribed; which hosts
+// are SSRF targets is internal/ssrf's policy, shared with the delivery
+// HTTP client.
 type URLPolicy struct {
 	// AllowPrivate lets literal loopback, private and link-local addresses
 	// through (dev mode, tests); in production they are SSRF targets.
@@ -81,76 +83,9 @@ func (p URLPolicy) ValidateEndpointURL(raw string) *ValidationError {
 		return invalid("invalid_url", "url", "url %q must not contain spaces or line breaks", raw)
 	}
 	if !p.AllowPrivate {
-		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-		if strings.Contains(host, "%") {
-			return invalid("forbidden_url", "url", "url %q uses a zoned (link-local) IPv6 address; webhooks can only go to public hosts", raw)
-		}
-		if looksNumericIPv4(host) {
-			return invalid("forbidden_url", "url", "url %q writes an IPv4 address in numeric or hex form; use the dotted form of a public address or a host name", raw)
-		}
-		if addr, ok := literalAddr(host); ok && !IsPublicAddr(addr) {
-			return invalid("forbidden_url", "url", "url %q points at a private, loopback or link-local address; webhooks can only go to public hosts", raw)
-		}
-		if h := host; h == "localhost" || strings.HasSuffix(h, ".localhost") {
-			return invalid("forbidden_url", "url", "url %q points at localhost; webhooks can only go to public hosts", raw)
+		if err := ssrf.CheckHost(u.Hostname()); err != nil {
+			return invalid("forbidden_url", "url", "url %q %s", raw, err)
 		}
 	}
 	return nil
-}
-
-// looksNumericIPv4 catches hosts that resolvers read as IPv4 addresses
-// written as one number or in hex/octal parts (0x7f000001, 2130706433,
-// 0177.0.0.1), which would slip past a dotted-decimal check.
-func looksNumericIPv4(host string) bool {
-	if host == "" || strings.Trim(host, "0123456789abcdefx.") != "" {
-		return false
-	}
-	for _, part := range strings.Split(host, ".") {
-		if part == "" {
-			return false
-		}
-		if strings.HasPrefix(part, "0x") {
-			continue
-		}
-		if strings.Trim(part, "0123456789") != "" {
-			return false
-		}
-	}
-	_, err := netip.ParseAddr(host)
-	return err != nil // a plain dotted quad is checked as an address instead
-}
-
-func literalAddr(host string) (netip.Addr, bool) {
-	if ip := net.ParseIP(host); ip != nil {
-		a, ok := netip.AddrFromSlice(ip)
-		return a.Unmap(), ok
-	}
-	return netip.Addr{}, false
-}
-
-// IsPublicAddr reports whether a is an address a webhook may be sent to:
-// not loopback, private (RFC 1918, unique-local), link-local (including the
-// cloud metadata address), multicast or unspecified.
-func IsPublicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
-		return false
-	}
-	for _, p := range nonPublicPrefixes {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
-}
-
-// nonPublicPrefixes are special-purpose ranges netip has no predicate for.
-var nonPublicPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach private IPv4
 }

@@ -6,10 +6,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/callhooks/callhooks/ui"
+	"github.com/callhooks/callhooks/auth"
 )
 
-// newRouter lists every route of the API; add new ones here.
+// newRouter lists every route of the API; add new ones here. The web pages
+// under /ui/ are mounted beside them by the composition root
+// (internal/app.NewAPI), sharing d.Sessions.
 func newRouter(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -41,11 +43,11 @@ func newRouter(d Deps) *gin.Engine {
 	signingKeys := signingKeyHandlers{store: d.Store}
 
 	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store)
-	// The web pages' sessions; /v1 accepts their cookie in place of a key.
-	sessions := ui.NewSessions(d.Store, ui.SessionTTL)
+	// /v1 accepts the web pages' session cookie in place of a key.
+	authn := authenticate(auth.Authenticator{Store: d.Store, Sessions: d.Sessions})
 	// authorize checks the key's scope and the user's role for every route
 	// (permissions.go) before any handler loads anything.
-	v1 := r.Group("/v1", authenticate(d.Store, sessions), limits.middleware, authorize)
+	v1 := r.Group("/v1", authn, limits.middleware, authorize)
 	v1.POST("/api-keys", apiKeys.create)
 	v1.GET("/api-keys", apiKeys.list)
 	v1.DELETE("/api-keys/:id", apiKeys.revoke)
@@ -77,7 +79,7 @@ func newRouter(d Deps) *gin.Engine {
 	// all its companies' events through one key, instead of v1's; the same
 	// authorization as every /v1 route (an ingest key may post here).
 	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now)
-	ingest := r.Group("/v1/companies/:company_id", authenticate(d.Store, sessions), ingestLimits.middleware, authorize, loadCompany(d.Store))
+	ingest := r.Group("/v1/companies/:company_id", authn, ingestLimits.middleware, authorize, loadCompany(d.Store))
 	events := eventHandlers{store: d.Store, temporal: d.Temporal, searchAttributes: d.SearchAttributes, taskQueue: d.TaskQueue, log: d.Logger,
 		maxCallBytes: d.Config.MaxCallBytes}
 	ingest.POST("/events", ObserveIngest(d.Metrics), events.create)
@@ -93,8 +95,6 @@ func newRouter(d Deps) *gin.Engine {
 	companyGroup.GET("/deliveries/:id", deliveries.get)
 	companyGroup.POST("/deliveries/:id/retry", deliveries.retry)
 
-	ui.Mount(r, ui.Deps{Store: d.Store, Sessions: sessions, TemporalUIURL: d.TemporalUIURL,
-		TemporalNamespace: d.TemporalNamespace, Logger: d.Logger})
 	return r
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
@@ -113,11 +114,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Sender sends the settings page's test webhooks; nil answers 503 for them.
 	Sender Sender
-	// TemporalUIURL is the Temporal Web UI's base URL, for the deliveries
-	// page's workflow links; empty hides them.
-	TemporalUIURL string
-	// TemporalNamespace is the namespace those links open ("default" when empty).
-	TemporalNamespace string
+	// Sessions are the web pages' logins, whose cookie /v1 accepts in place
+	// of a key; share them with ui.Mount. Nil gets sessions over Store.
+	Sessions *auth.Sessions
 }
 
 // Server is the HTTP API.
@@ -139,11 +138,15 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = metrics.NewStandalone()
 	}
+	if d.Sessions == nil {
+		d.Sessions = auth.NewSessions(d.Store, auth.SessionTTL)
+	}
 	return &Server{engine: newRouter(d)}
 }
 
 // Handler is what main hands to its http.Server.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Engine exposes the router for route listing in tests and later additions.
+// Engine exposes the router for route listing in tests and later
+// additions: the composition root mounts the web pages (ui.Mount) on it.
 func (s *Server) Engine() *gin.Engine { return s.engine }

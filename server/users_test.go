@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/models"
-	"github.com/callhooks/callhooks/ui"
 )
 
 type auditEvent struct {
@@ -122,11 +122,11 @@ func TestColleagueChangeIsAuditedAndRemovalEndsAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cookie, _, err := ui.NewSessions(a.store, time.Hour).Create(context.Background(), p)
+	cookie, _, err := auth.NewSessions(a.store, time.Hour).Create(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	browser := http.Header{"Cookie": {ui.CookieName + "=" + cookie}}
+	browser := http.Header{"Cookie": {auth.CookieName + "=" + cookie}}
 	a.doWithHeader(http.MethodGet, "/v1/companies", nil, browser).want(t, http.StatusOK)
 	r = a.do(http.MethodDelete, "/v1/users/"+itoa(ana.ID), admin, nil)
 	r.want(t, http.StatusOK)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -28,7 +29,7 @@ const loginCookie = "callhooks_login"
 // login form, remembering where they were going.
 func (p *pages) requireSession(c *gin.Context) {
 	sess, err := p.d.Sessions.Resolve(c.Request.Context(), c.Request)
-	if errors.Is(err, ErrNoSession) {
+	if errors.Is(err, auth.ErrNoSession) {
 		c.Redirect(http.StatusSeeOther, "/ui/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 		c.Abort()
 		return
@@ -45,7 +46,7 @@ func (p *pages) requireSession(c *gin.Context) {
 	c.Next()
 }
 
-func sessionFrom(c *gin.Context) Session { return c.MustGet(sessionKey).(Session) }
+func sessionFrom(c *gin.Context) auth.Session { return c.MustGet(sessionKey).(auth.Session) }
 
 func (p *pages) loginForm(c *gin.Context) {
 	if _, err := p.d.Sessions.Resolve(c.Request.Context(), c.Request); err == nil {
@@ -57,9 +58,9 @@ func (p *pages) loginForm(c *gin.Context) {
 
 // renderLogin shows the form with a fresh login CSRF token.
 func (p *pages) renderLogin(c *gin.Context, status int, problem string) {
-	token := randomToken()
+	token := auth.NewToken()
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCookie, Value: token, Path: "/ui/login", MaxAge: 3600,
-		HttpOnly: true, Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: auth.IsHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
 	next := c.Query("next")
 	if c.Request.Method == http.MethodPost {
 		next = c.PostForm("next")
@@ -72,7 +73,7 @@ func (p *pages) renderLogin(c *gin.Context, status int, problem string) {
 // forgotten: the cookie holds only a random session id.
 func (p *pages) login(c *gin.Context) {
 	sent, err := c.Cookie(loginCookie)
-	if err != nil || !(Session{CSRFToken: sent}).CSRFValid(c.PostForm("csrf_token")) {
+	if err != nil || !(auth.Session{CSRFToken: sent}).CSRFValid(c.PostForm("csrf_token")) {
 		p.renderLogin(c, http.StatusForbidden, "The login form expired. Enter your API key again.")
 		return
 	}
@@ -100,9 +101,9 @@ func (p *pages) login(c *gin.Context) {
 		p.fail(c, http.StatusInternalServerError, "Logging in failed; try again.", err)
 		return
 	}
-	setCookie(c.Writer, c.Request, id, sess.Expires)
+	auth.SetCookie(c.Writer, c.Request, id, sess.Expires)
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCookie, Path: "/ui/login", MaxAge: -1, HttpOnly: true,
-		Secure: isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
+		Secure: auth.IsHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, safeNext(c.PostForm("next")))
 }
 
@@ -117,7 +118,7 @@ func (p *pages) logout(c *gin.Context) {
 		p.fail(c, http.StatusInternalServerError, "Logging out failed; try again.", err)
 		return
 	}
-	clearCookie(c.Writer, c.Request)
+	auth.ClearCookie(c.Writer, c.Request)
 	c.Redirect(http.StatusSeeOther, "/ui/login")
 }
 

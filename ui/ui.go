@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/models"
 )
 
@@ -30,9 +31,9 @@ var staticFS embed.FS
 type Deps struct {
 	// Store checks API keys at login and loads the companies a page shows.
 	Store *models.Store
-	// Sessions is shared with the API's authentication, which accepts the
-	// same cookie.
-	Sessions *Sessions
+	// Sessions is shared with the API's authentication (server.Deps), which
+	// accepts the same cookie; nil gets sessions over Store.
+	Sessions *auth.Sessions
 	// TemporalUIURL is the Temporal Web UI's base URL; empty hides the
 	// workflow links.
 	TemporalUIURL string
@@ -55,6 +56,9 @@ type pages struct {
 func Mount(r gin.IRouter, d Deps) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Sessions == nil {
+		d.Sessions = auth.NewSessions(d.Store, auth.SessionTTL)
 	}
 	if d.TemporalNamespace == "" {
 		d.TemporalNamespace = "default"
@@ -182,7 +186,7 @@ func (p *pages) fail(c *gin.Context, status int, msg string, err error) {
 	}
 	v := view{Title: http.StatusText(status), Page: map[string]any{"Status": status, "Message": msg}}
 	if sess, ok := c.Get(sessionKey); ok {
-		v.SignedIn, v.CSRF = true, sess.(Session).CSRFToken
+		v.SignedIn, v.CSRF = true, sess.(auth.Session).CSRFToken
 	}
 	p.render(c, status, "error", v)
 	c.Abort()

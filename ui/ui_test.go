@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/internal/testpg"
 	"github.com/callhooks/callhooks/internal/teststore"
 	"github.com/callhooks/callhooks/models"
@@ -48,7 +49,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Deps{Store: store, TemporalUIURL: "http://temporal.test:8233/"}).Handler())
+	// The API and the pages share one set of sessions, as internal/app wires them.
+	sessions := auth.NewSessions(store, auth.SessionTTL)
+	api := server.New(server.Deps{Store: store, Sessions: sessions})
+	ui.Mount(api.Engine(), ui.Deps{Store: store, Sessions: sessions, TemporalUIURL: "http://temporal.test:8233/"})
+	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, store: store, key: acc.Secret, account: acc, company: co}
 }
@@ -127,7 +132,7 @@ func (b *browser) login(key, next string, h http.Header) page {
 
 func sessionCookie(p page) *http.Cookie {
 	for _, c := range (&http.Response{Header: p.header}).Cookies() {
-		if c.Name == ui.CookieName {
+		if c.Name == auth.CookieName {
 			return c
 		}
 	}
@@ -238,7 +243,7 @@ func TestSessionCookieOnTheAPI(t *testing.T) {
 	}
 	for name, h := range map[string]http.Header{
 		"no token":    {},
-		"wrong token": {ui.CSRFHeader: {"0123"}},
+		"wrong token": {auth.CSRFHeader: {"0123"}},
 	} {
 		r = put(h)
 		r.want(t, http.StatusForbidden)
@@ -249,7 +254,7 @@ func TestSessionCookieOnTheAPI(t *testing.T) {
 	if n := subscriptions(t, e); n != 0 {
 		t.Fatalf("a request without the CSRF token saved %d subscriptions", n)
 	}
-	put(http.Header{ui.CSRFHeader: {token}}).want(t, http.StatusOK)
+	put(http.Header{auth.CSRFHeader: {token}}).want(t, http.StatusOK)
 	if n := subscriptions(t, e); n != 1 {
 		t.Errorf("with the token: %d subscriptions, want 1", n)
 	}
@@ -260,7 +265,7 @@ func TestSessionCookieOnTheAPI(t *testing.T) {
 
 	stranger := e.browser()
 	u, _ := url.Parse(e.url)
-	stranger.client.Jar.SetCookies(u, []*http.Cookie{{Name: ui.CookieName, Value: strings.Repeat("a", 64)}})
+	stranger.client.Jar.SetCookies(u, []*http.Cookie{{Name: auth.CookieName, Value: strings.Repeat("a", 64)}})
 	r = stranger.get("/v1/companies")
 	r.want(t, http.StatusUnauthorized)
 	if code := errorCode(t, r); code != "unauthorized" {

@@ -16,11 +16,13 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/auth"
 	"github.com/callhooks/callhooks/internal/masterkeys"
 	"github.com/callhooks/callhooks/internal/metrics"
 	"github.com/callhooks/callhooks/internal/payloadcodec"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/server"
+	"github.com/callhooks/callhooks/ui"
 	"github.com/callhooks/callhooks/worker"
 )
 
@@ -150,16 +152,21 @@ func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metric
 // NewAPI builds the API and web pages; temporalUI is the Temporal Web UI's
 // URL for the deliveries page's links ("" hides them).
 func NewAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger, m *metrics.Metrics, temporalUI string) *server.Server {
-	return server.New(server.Deps{
-		Store: store, Logger: log, Temporal: tc, SearchAttributes: cfg.SearchAttributes, TaskQueue: cfg.TaskQueue, Metrics: m,
+	// One set of sessions: the pages log browsers in, /v1 accepts their cookie.
+	sessions := auth.NewSessions(store, auth.SessionTTL)
+	api := server.New(server.Deps{
+		Store: store, Logger: log, Temporal: tc, SearchAttributes: cfg.SearchAttributes, TaskQueue: cfg.TaskQueue,
+		Metrics: m, Sessions: sessions,
 		// Test sends use the deliveries' HTTP client and signing, with the
 		// same private-address policy as the store's URL checks.
-		Sender:        activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
-		TemporalUIURL: temporalUI, TemporalNamespace: cfg.TemporalNamespace,
+		Sender: activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxCallBytes: cfg.MaxCallBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
 			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst, TrustedProxies: cfg.TrustedProxies,
 			IngestRateLimitPerSecond: cfg.IngestRateLimit, IngestRateLimitBurst: cfg.IngestRateBurst},
 	})
+	ui.Mount(api.Engine(), ui.Deps{Store: store, Sessions: sessions, TemporalUIURL: temporalUI,
+		TemporalNamespace: cfg.TemporalNamespace, Logger: log})
+	return api
 }
 
 // ServeHTTP serves until ctx ends, then drains in-flight requests.

@@ -1,4 +1,10 @@
-package ui
+// Package auth decides who a request acts as, for the JSON API (/v1) and
+// the web pages (/ui/) alike: an API key sent as a bearer token, or the
+// browser session a key was traded for at /ui/login, whose cookie the API
+// also accepts with the page's CSRF token. What each principal may then do
+// is models.Principal.Can; which permission each API route needs is the
+// API's own table (server/permissions.go).
+package auth
 
 import (
 	"context"
@@ -16,7 +22,7 @@ import (
 	"github.com/callhooks/callhooks/models"
 )
 
-// Session cookie and CSRF names, shared with the API's authentication.
+// Session cookie and CSRF names, shared by the API and the pages.
 const (
 	// CookieName holds an opaque session id; the API key never leaves the
 	// login request.
@@ -91,9 +97,9 @@ func (s *Sessions) HasCookie(r *http.Request) bool {
 
 // Create starts a session for p and returns the cookie value to set.
 func (s *Sessions) Create(ctx context.Context, p models.Principal) (string, Session, error) {
-	id := randomToken()
+	id := NewToken()
 	now := s.now().UTC()
-	sess := Session{Principal: p, CSRFToken: randomToken(), Expires: now.Add(s.ttl)}
+	sess := Session{Principal: p, CSRFToken: NewToken(), Expires: now.Add(s.ttl)}
 	s.sweep(ctx, now)
 	err := s.store.CreateUISession(ctx, models.UISession{ID: hashID(id), AccountID: p.AccountID, UserID: p.UserID,
 		KeyID: p.KeyID, CSRFToken: sess.CSRFToken, ExpiresAt: sess.Expires})
@@ -160,29 +166,29 @@ func (s *Sessions) sweep(ctx context.Context, now time.Time) {
 	}
 }
 
-// setCookie sets the session cookie: HttpOnly so scripts cannot read it,
+// SetCookie sets the session cookie: HttpOnly so scripts cannot read it,
 // SameSite=Strict so other sites cannot send it, Secure over HTTPS.
-func setCookie(w http.ResponseWriter, r *http.Request, value string, expires time.Time) {
+func SetCookie(w http.ResponseWriter, r *http.Request, value string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: value, Path: "/", Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
-		HttpOnly: true, Secure: isHTTPS(r), SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: IsHTTPS(r), SameSite: http.SameSiteStrictMode,
 	})
 }
 
-// clearCookie tells the browser to forget the session cookie.
-func clearCookie(w http.ResponseWriter, r *http.Request) {
+// ClearCookie tells the browser to forget the session cookie.
+func ClearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: isHTTPS(r), SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: IsHTTPS(r), SameSite: http.SameSiteStrictMode})
 }
 
-// isHTTPS reports whether the browser reached us over HTTPS, directly or
+// IsHTTPS reports whether the browser reached us over HTTPS, directly or
 // through a proxy that says so. Trusting the header only ever adds Secure.
-func isHTTPS(r *http.Request) bool {
+func IsHTTPS(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-// randomToken is 256 random bits, URL-safe.
-func randomToken() string {
+// NewToken is 256 random bits, URL-safe: session ids and CSRF tokens.
+func NewToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return hex.EncodeToString(b)
