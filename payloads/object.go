@@ -47,15 +47,14 @@ func parseObject(raw []byte, lenient bool) (Object, error) {
 		return Object{}, errors.New("not a JSON object")
 	}
 	var o Object
+	// Where each key is, so a large object parses in linear time.
+	at := map[string]int{}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
 			return Object{}, fmt.Errorf("read key: %w", err)
 		}
 		key, _ := kt.(string)
-		if !lenient && o.Has(key) {
-			return Object{}, &DuplicateKeyError{Key: key}
-		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			return Object{}, fmt.Errorf("read %q: %w", key, err)
@@ -64,7 +63,15 @@ func parseObject(raw []byte, lenient bool) (Object, error) {
 		if err := json.Compact(&c, v); err != nil {
 			return Object{}, fmt.Errorf("read %q: %w", key, err)
 		}
-		o.SetRaw(key, c.Bytes())
+		if i, seen := at[key]; seen {
+			if !lenient {
+				return Object{}, &DuplicateKeyError{Key: key}
+			}
+			o.members[i].value = c.Bytes()
+			continue
+		}
+		at[key] = len(o.members)
+		o.members = append(o.members, member{key: key, value: c.Bytes()})
 	}
 	if _, err := dec.Token(); err != nil {
 		return Object{}, fmt.Errorf("read object end: %w", err)

@@ -61,6 +61,9 @@ func (req *eventRequest) readData() error {
 			"data has the field %q twice; send each field once", dup.Key)
 	case err != nil:
 		return invalidInput("invalid_field", "data", "data must be a JSON object of the event's fields (%v)", err)
+	case obj.Len() > maxDataFields:
+		return invalidInput("invalid_field", "data", "data has %d fields; an event may carry at most %d (a CallRail call has about 110)",
+			obj.Len(), maxDataFields)
 	}
 	req.data = obj
 	return nil

@@ -23,6 +23,9 @@ const (
 	// maxEventBytes bounds one event's signal, well under Temporal's 2 MB
 	// payload limit; it only bites when CALLHOOKS_MAX_BODY_BYTES is raised.
 	maxEventBytes = 1 << 20
+	// maxDataFields bounds the top-level fields of an event's data: the
+	// workflows merge and order them for every webhook of the call.
+	maxDataFields = 1000
 )
 
 // workflowIDFor routes an event to its workflow by business key.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -270,5 +272,33 @@ func TestIngestKeepsThePlatformsBytes(t *testing.T) {
 	}
 	if n := len(tc.signalled()); n != 1 {
 		t.Errorf("refused events reached Temporal: %d signals", n)
+	}
+}
+
+// Data with more top-level fields than any real event is refused, and
+// refused fast: parsing is linear in the fields.
+func TestIngestRefusesTooManyFields(t *testing.T) {
+	tc := &recordingTemporal{}
+	a, key, events := ingestAPI(t, teststore.SQLite(t, models.URLPolicy{}), tc, server.Config{MaxBodyBytes: 4 << 20})
+	var b strings.Builder
+	b.WriteString(`{"id":"evt-wide","type":"pre_call","call_id":"CAL1","data":{`)
+	for i := range 100_000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"f%d":%d`, i, i)
+	}
+	b.WriteString(`}}`)
+	start := time.Now()
+	r := a.do(http.MethodPost, events, key, b.String())
+	r.want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), "at most 1000") {
+		t.Errorf("answer: %s", r.body)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("refusing 100,000 fields took %v", took)
+	}
+	if len(tc.signalled()) != 0 {
+		t.Error("refused event reached Temporal")
 	}
 }
