@@ -1,6 +1,7 @@
 package app
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -28,5 +29,26 @@ func TestDatabasePoolFromEnvironment(t *testing.T) {
 	}
 	if got := empty.dbPool().MaxOpenConns; got != models.DefaultPool().MaxOpenConns {
 		t.Errorf("default pool size %d, want models.DefaultPool's %d", got, models.DefaultPool().MaxOpenConns)
+	}
+}
+
+// Compose passes the worker's timing through as ${VAR:-}, so a variable
+// set but empty must keep its default rather than zero the timing.
+func TestEmptyTimingVariablesKeepTheirDefaults(t *testing.T) {
+	def, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		if s.ReadBy(RoleWorker) && !s.ReadBy(RoleServer) || s.Var == "CALLHOOKS_DELIVERY_TIMEOUT" {
+			t.Setenv(s.Var, "")
+		}
+	}
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.CallConfig(), def.CallConfig(); !reflect.DeepEqual(got, want) || want.Delivery.AttemptTimeout != 15*time.Second {
+		t.Errorf("timing with empty variables %+v, want the defaults %+v", got, want)
 	}
 }
