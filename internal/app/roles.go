@@ -81,9 +81,9 @@ func commandRole(name string, extra []Command) Role {
 	return ""
 }
 
-// IgnoredSettings are the variables set (non-empty) in the environment that
+// ignoredSettings are the variables set (non-empty) in the environment that
 // role does not read; lookup is os.LookupEnv outside tests.
-func IgnoredSettings(role Role, lookup func(string) (string, bool)) []Setting {
+func ignoredSettings(role Role, lookup func(string) (string, bool)) []Setting {
 	var out []Setting
 	for _, s := range Settings() {
 		if v, ok := lookup(s.Var); ok && v != "" && !s.ReadBy(role) {
@@ -97,7 +97,7 @@ func IgnoredSettings(role Role, lookup func(string) (string, bool)) []Setting {
 // setting given to the wrong process (workflow timing on the API server)
 // does not go unnoticed.
 func warnIgnored(log *slog.Logger, role Role, lookup func(string) (string, bool)) {
-	for _, s := range IgnoredSettings(role, lookup) {
+	for _, s := range ignoredSettings(role, lookup) {
 		readBy := make([]string, len(s.Roles))
 		for i, r := range s.Roles {
 			readBy[i] = string(r)
