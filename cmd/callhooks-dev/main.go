@@ -23,12 +23,12 @@ import (
 // devCommands are what this binary adds to the production commands.
 func devCommands() []app.Command {
 	return []app.Command{
-		{Name: "dev", Run: func(ctx context.Context, cfg app.Config, _ []string, out io.Writer) error {
+		{Name: "dev", Role: app.RoleDev, Run: func(ctx context.Context, cfg app.Config, _ []string, out io.Writer) error {
 			return runDev(ctx, cfg, out)
 		}, Usage: `  dev       run everything in one process: embedded Temporal server and Web UI,
             worker and API on an embedded database (the quick start)
 `},
-		{Name: "bench", Run: runBench, Usage: `  bench     measure throughput, latency and memory on loopback and print a
+		{Name: "bench", Role: app.RoleDev, Run: runBench, Usage: `  bench     measure throughput, latency and memory on loopback and print a
             markdown report ([--quick] [--duration 15s] [--calls N] [--open 10000]
             [--profile DIR]; see docs/performance.md)
 `},

@@ -53,16 +53,50 @@ func loadCompose(t *testing.T) map[string]composeService {
 	return doc.Services
 }
 
-// configVars are the environment variables Config reads.
-func configVars() map[string]bool {
-	vars := map[string]bool{}
-	t := reflect.TypeOf(app.Config{})
-	for i := 0; i < t.NumField(); i++ {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("env"), ","); name != "" {
-			vars[name] = true
+// composeRoles are the callhooks services, the command each runs and
+// the role that command runs as.
+var composeRoles = map[string]struct {
+	command string
+	role    app.Role
+}{
+	"migrate": {"migrate", app.RoleAdmin}, "prune": {"admin", app.RoleAdmin}, "server": {"server", app.RoleServer},
+	"worker": {"worker", app.RoleWorker}, "codec": {"codec-server", app.RoleCodec},
+}
+
+// Each callhooks service sets only variables its role reads, so none
+// starts with a warning and a setting cannot sit, ignored, on the wrong
+// service: workflow timing goes to the workers, not the API.
+func TestComposeGivesEachRoleItsOwnSettings(t *testing.T) {
+	services := loadCompose(t)
+	settings := map[string]app.Setting{}
+	for _, s := range app.Settings() {
+		settings[s.Var] = s
+	}
+	for name, want := range composeRoles {
+		s, ok := services[name]
+		if !ok {
+			t.Fatalf("docker-compose.yml has no %s service", name)
+		}
+		if len(s.Command) == 0 || s.Command[0] != want.command {
+			t.Errorf("%s runs %v, want %s", name, s.Command, want.command)
+		}
+		role := want.role
+		for k := range s.Environment {
+			setting, known := settings[k]
+			switch {
+			case !known:
+				t.Errorf("%s sets %s, which Config does not read (typo?)", name, k)
+			case !setting.ReadBy(role):
+				t.Errorf("%s sets %s, which the %s role ignores (read by %v)", name, k, role, setting.Roles)
+			}
 		}
 	}
-	return vars
+	for _, k := range []string{"CALLHOOKS_DELIVERY_TIMEOUT", "CALLHOOKS_RETRY_SCHEDULE", "CALLHOOKS_RETRY_WINDOW",
+		"CALLHOOKS_MODIFICATION_WINDOW", "CALLHOOKS_REORDER_WINDOW", "CALLHOOKS_POST_CALL_HOLD", "CALLHOOKS_COALESCE_WINDOW"} {
+		if _, ok := services["worker"].Environment[k]; !ok {
+			t.Errorf("the worker does not pass %s through: workflow timing is the worker's to set", k)
+		}
+	}
 }
 
 // The compose stack wires the callhooks containers to settings that exist,
@@ -75,16 +109,12 @@ func TestComposeStackIsWired(t *testing.T) {
 			t.Fatalf("docker-compose.yml has no %s service", name)
 		}
 	}
-	vars := configVars()
 	for _, name := range []string{"migrate", "server", "worker", "prune"} {
 		s := services[name]
 		if s.Build == nil || s.Image != services["server"].Image {
 			t.Errorf("%s must build the one callhooks image (build: ., image %q), has build %v image %q", name, services["server"].Image, s.Build, s.Image)
 		}
 		for k, v := range s.Environment {
-			if !vars[k] {
-				t.Errorf("%s sets %s, which Config does not read (typo?)", name, k)
-			}
 			if k == "DATABASE_URL" {
 				u, err := url.Parse(v)
 				if err != nil || u.Hostname() != "postgres" {

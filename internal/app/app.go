@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -17,6 +18,7 @@ import (
 type Command struct {
 	Name  string
 	Usage string // its lines in the usage text, already indented
+	Role  Role   // the settings it reads (see Config's role tags)
 	Run   func(ctx context.Context, cfg Config, args []string, out io.Writer) error
 }
 
@@ -59,6 +61,9 @@ func Run(ctx context.Context, prog string, args []string, out io.Writer, extra .
 	cfg, err := LoadConfig()
 	if err != nil {
 		return err
+	}
+	if role := commandRole(args[0], extra); role != "" {
+		warnIgnored(NewLogger(cfg, os.Stderr), role, os.LookupEnv)
 	}
 	for _, c := range extra {
 		if c.Name == args[0] {

@@ -1,34 +1,12 @@
 package app
 
 import (
-	"os"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/callhooks/callhooks/models"
 )
-
-// Every environment variable Config reads is in the README's configuration
-// table, so the reference cannot fall behind the code.
-func TestREADMEListsEveryEnvironmentVariable(t *testing.T) {
-	raw, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(raw)
-	typ := reflect.TypeOf(Config{})
-	for i := 0; i < typ.NumField(); i++ {
-		name := strings.Split(typ.Field(i).Tag.Get("env"), ",")[0]
-		if name == "" {
-			continue
-		}
-		if !strings.Contains(readme, "| `"+name+"` |") {
-			t.Errorf("README's configuration table lacks %s (field %s)", name, typ.Field(i).Name)
-		}
-	}
-}
 
 // The pool variables reach the pool every PostgreSQL process opens.
 func TestDatabasePoolFromEnvironment(t *testing.T) {
@@ -51,5 +29,26 @@ func TestDatabasePoolFromEnvironment(t *testing.T) {
 	}
 	if got := empty.dbPool().MaxOpenConns; got != models.DefaultPool().MaxOpenConns {
 		t.Errorf("default pool size %d, want models.DefaultPool's %d", got, models.DefaultPool().MaxOpenConns)
+	}
+}
+
+// Compose passes the worker's timing through as ${VAR:-}, so a variable
+// set but empty must keep its default rather than zero the timing.
+func TestEmptyTimingVariablesKeepTheirDefaults(t *testing.T) {
+	def, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		if s.ReadBy(RoleWorker) && !s.ReadBy(RoleServer) || s.Var == "CALLHOOKS_DELIVERY_TIMEOUT" {
+			t.Setenv(s.Var, "")
+		}
+	}
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.CallConfig(), def.CallConfig(); !reflect.DeepEqual(got, want) || want.Delivery.AttemptTimeout != 15*time.Second {
+		t.Errorf("timing with empty variables %+v, want the defaults %+v", got, want)
 	}
 }

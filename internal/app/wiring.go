@@ -138,15 +138,20 @@ func runCodecServer(ctx context.Context, cfg Config) error {
 
 func newActivities(cfg Config, store *models.Store, allowPrivate bool, m *metrics.Metrics) *activities.Activities {
 	return &activities.Activities{
-		Health: models.HealthPolicy{DisableAfter: cfg.DisableAfter, MinFailures: cfg.DisableMinFailures},
-		Limits: activities.NewLimits(cfg.MaxConnsPerHost, store, cfg.DeliveryTimeout+30*time.Second),
-		Store:  store,
-		HTTP: activities.NewHTTPClient(activities.HTTPOptions{
-			Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
-		}),
+		Health:          models.HealthPolicy{DisableAfter: cfg.DisableAfter, MinFailures: cfg.DisableMinFailures},
+		Limits:          activities.NewLimits(cfg.MaxConnsPerHost, store, cfg.DeliveryTimeout+30*time.Second),
+		Store:           store,
+		HTTP:            newDeliveryClient(cfg, allowPrivate),
 		Metrics:         m,
 		CompanyCacheTTL: cfg.CompanyCacheTTL,
 	}
+}
+
+// newDeliveryClient is the HTTP client deliveries and test sends go out on.
+func newDeliveryClient(cfg Config, allowPrivate bool) *http.Client {
+	return activities.NewHTTPClient(activities.HTTPOptions{
+		Timeout: cfg.DeliveryTimeout, AllowPrivate: allowPrivate, MaxConnsPerHost: cfg.MaxConnsPerHost,
+	})
 }
 
 // NewAPI builds the API and web pages; temporalUI is the Temporal Web UI's
@@ -158,8 +163,9 @@ func NewAPI(cfg Config, store *models.Store, tc client.Client, log *slog.Logger,
 		Store: store, Logger: log, Temporal: tc, SearchAttributes: cfg.SearchAttributes, TaskQueue: cfg.TaskQueue,
 		Metrics: m, Sessions: sessions,
 		// Test sends use the deliveries' HTTP client and signing, with the
-		// same private-address policy as the store's URL checks.
-		Sender: activities.TestSender{Activities: newActivities(cfg, store, store.URLPolicy.AllowPrivate, m)},
+		// same private-address policy as the store's URL checks; they record
+		// nothing, so the API reads none of the worker's delivery policy.
+		Sender: activities.TestSender{Activities: &activities.Activities{HTTP: newDeliveryClient(cfg, store.URLPolicy.AllowPrivate)}},
 		Config: server.Config{MaxBodyBytes: cfg.MaxBodyBytes, MaxCallBytes: cfg.MaxCallBytes, SigningKeyOverlap: cfg.SigningKeyOverlap,
 			RateLimitPerSecond: cfg.RateLimit, RateLimitBurst: cfg.RateBurst, TrustedProxies: cfg.TrustedProxies,
 			IngestRateLimitPerSecond: cfg.IngestRateLimit, IngestRateLimitBurst: cfg.IngestRateBurst},
@@ -245,7 +251,7 @@ func runWorker(ctx context.Context, cfg Config) error {
 	}
 	defer tc.Close()
 	w := NewWorker(cfg, tc, store, cfg.AllowPrivate(false), m)
-	log.Info("worker polling", "task_queue", "callhooks", "temporal", cfg.TemporalAddress)
+	log.Info("worker polling", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
 	return runUntilStopped(ctx, w, cfg.WorkerAddr, opsHandler(store, tc, m, log), cfg.WorkerStopTimeout, log)
 }
 
