@@ -47,3 +47,6 @@ const ErrTypeDeliveryMissing = domain.ErrTypeDeliveryMissing
 
 // EndpointHost is the host (and port) of an endpoint URL (domain.EndpointHost).
 func EndpointHost(raw string) string { return domain.EndpointHost(raw) }
+
+// Activities is what workflows call (domain.Activities).
+var _ domain.Activities = (*Activities)(nil)

@@ -7,7 +7,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/payloads"
 )
@@ -77,7 +76,7 @@ func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body payloads.Ob
 // resolveTargets looks up an event's endpoints (a local activity, so the
 // set is fixed in history).
 func resolveTargets(ctx workflow.Context, companyID int64, k domain.EventKey) (domain.ResolveResult, bool) {
-	var a *activities.Activities
+	var a *activityRefs
 	var targets domain.ResolveResult
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.ResolveSubscriptions,
 		domain.ResolveInput{CompanyID: companyID, Event: k}).Get(ctx, &targets)

@@ -8,7 +8,6 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/payloads"
 )
@@ -121,7 +120,7 @@ func (r *callRun) loadOnce(ctx workflow.Context, s EventSignal) {
 	if len(r.state.Seen) > 0 || s.Type == domain.EventPreCall {
 		return
 	}
-	var a *activities.Activities
+	var a *activityRefs
 	var raw string
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.LoadCallState,
 		domain.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID}).Get(ctx, &raw)
@@ -173,7 +172,7 @@ func (r *callRun) emitReady(ctx workflow.Context) {
 func (r *callRun) skip(ctx workflow.Context, s EventSignal, reason string) {
 	workflow.GetLogger(ctx).Info("stage skipped", "event_id", s.EventID, "type", s.Type, "reason", reason)
 	r.state.Skipped = appendBounded(r.state.Skipped, string(s.Type))
-	var a *activities.Activities
+	var a *activityRefs
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordSkipped, domain.RecordSkippedInput{
 		DeliveryID: DeliveryID(r.wfID, s.EventID, "skipped"), CompanyID: r.in.CompanyID, Event: s.Type,
 		EventID: s.EventID, CallID: r.in.CallID, Reason: reason, WorkflowID: r.wfID,
@@ -190,7 +189,7 @@ func (r *callRun) save(ctx workflow.Context) {
 		workflow.GetLogger(ctx).Error("encode call state", "error", err)
 		return
 	}
-	var a *activities.Activities
+	var a *activityRefs
 	err = workflow.ExecuteActivity(dbActivityOptions(ctx), a.SaveCallState,
 		domain.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID, State: string(raw)}).Get(ctx, nil)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/domain"
 )
 
@@ -51,7 +50,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	}
 	cfg := in.Config.withDefaults()
 	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
-	var a *activities.Activities
+	var a *activityRefs
 	var open domain.OpenDeliveryResult
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.OpenDelivery,
 		domain.OpenDeliveryInput{CompanyID: in.Deliver.CompanyID, DeliveryID: in.Deliver.DeliveryID}).Get(ctx, &open)
@@ -188,7 +187,7 @@ func deliveryV010(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error
 	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
 	actx := retryAttemptOptions(ctx, cfg)
 	setStatus(ctx, cfg, "retrying")
-	var a *activities.Activities
+	var a *activityRefs
 	sched := attemptSchedule{cfg: cfg, start: start, series: series, retryNow: retryNow}
 	for ; ; attempt++ {
 		di, err := sched.next(ctx, in.Deliver, attempt, last)

@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
 	"github.com/callhooks/callhooks/domain"
 )
 
@@ -75,7 +74,7 @@ func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 	job, cfg := dj.In, d.jobConfig(dj)
 	job.Attempt = 1
 	first := workflow.Now(ctx)
-	var a *activities.Activities
+	var a *activityRefs
 	lctx := firstAttemptOptions(ctx, d.cfg)
 	o := workflow.GetLocalActivityOptions(lctx)
 	o.Summary = attemptSummary(job)
@@ -134,7 +133,7 @@ func (d *dispatcher) runDeliveryWorkflow(ctx workflow.Context, in DeliveryInput)
 func (d *dispatcher) deliverV010(ctx workflow.Context, dj deliveryJob) {
 	log := workflow.GetLogger(ctx)
 	job, cfg := dj.In, d.jobConfig(dj)
-	var a *activities.Activities
+	var a *activityRefs
 	job.Attempt = 1
 	first := workflow.Now(ctx)
 	lctx := firstAttemptOptions(ctx, d.cfg)
