@@ -1,6 +1,7 @@
 // Package activities holds Callhooks' side effects: resolving subscriptions,
 // sending signed webhooks over HTTP and recording every attempt. Workflows
-// call them through a nil *Activities so names stay checked by the compiler.
+// call them by name through domain.Activities, which *Activities
+// implements, so names and signatures stay checked by the compiler.
 package activities
 
 import (
