@@ -1,6 +1,7 @@
 // Package activities holds Callhooks' side effects: resolving subscriptions,
 // sending signed webhooks over HTTP and recording every attempt. Workflows
-// call them through a nil *Activities so names stay checked by the compiler.
+// call them by name through domain.Activities, which *Activities
+// implements, so names and signatures stay checked by the compiler.
 package activities
 
 import (
@@ -49,30 +50,6 @@ func (a *Activities) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Target is one endpoint an emission goes to.
-type Target struct {
-	SubscriptionID string
-	URL            string
-	// RetryWindow overrides the configured retry window (0: keep it); the
-	// subscription's setting wins over the company's.
-	RetryWindow time.Duration
-	// RateLimit caps deliveries per second to this subscription (0: none).
-	RateLimit float64
-}
-
-// ResolveInput names the company and event whose subscribers are wanted.
-type ResolveInput struct {
-	CompanyID int64
-	Event     models.EventKey
-}
-
-// ResolveResult is the set of endpoints, fixed in history once returned,
-// and the company's plans that shape the body.
-type ResolveResult struct {
-	Targets []Target
-	Plans   models.Plans
-}
-
 // ResolveSubscriptions lists the active endpoints for an event.
 func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) (ResolveResult, error) {
 	company, err := a.company(ctx, in.CompanyID)
@@ -94,14 +71,6 @@ func (a *Activities) ResolveSubscriptions(ctx context.Context, in ResolveInput) 
 	return out, nil
 }
 
-// CallStateInput identifies a call whose state is saved or loaded.
-type CallStateInput struct {
-	CompanyID int64
-	CallID    string
-	// State is the call's JSON state (for saving).
-	State string
-}
-
 // SaveCallState keeps a call's last known state for a later modification.
 func (a *Activities) SaveCallState(ctx context.Context, in CallStateInput) error {
 	if err := a.Store.SaveCallState(ctx, in.CompanyID, in.CallID, in.State); err != nil {
@@ -117,18 +86,6 @@ func (a *Activities) LoadCallState(ctx context.Context, in CallStateInput) (stri
 		return "", fmt.Errorf("load call state: %w", err)
 	}
 	return s, nil
-}
-
-// RecordSkippedInput describes an emission that was not sent because a
-// later stage of the call had already gone out.
-type RecordSkippedInput struct {
-	DeliveryID string
-	CompanyID  int64
-	Event      models.EventKey
-	EventID    string
-	CallID     string
-	Reason     string
-	WorkflowID string
 }
 
 // RecordSkipped stores a skipped delivery so operators can see why a stage

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -16,31 +15,12 @@ import (
 // that an answered POST is never sent again because its record could not
 // be written: the workflow retries RecordAttempt, not SendAttempt.
 
-// SendResult is what one HTTP attempt got, carried to RecordAttempt
-// through the workflow's history (so it holds no error values).
-type SendResult struct {
-	DeliverResult
-	// Answer is what is stored of the receiver's answer.
-	Answer StoredAnswer
-	// SentAt is when the request went out; the signature carries it.
-	SentAt time.Time
-}
-
-// StoredAnswer is the storable part of a receiver's answer: an excerpt of
-// at most ExcerptBytes of valid UTF-8 (or a note for a binary answer),
-// its declared content type and size.
-type StoredAnswer struct {
-	Excerpt     string
-	ContentType string
-	Size        int64
-	Binary      bool
-}
-
 func (ans answer) stored() StoredAnswer {
 	return StoredAnswer{Excerpt: ans.excerpt, ContentType: ans.contentType, Size: ans.size, Binary: ans.binary}
 }
 
-func (s StoredAnswer) answer() answer {
+// answerOf is the stored answer as attemptRows takes it.
+func answerOf(s StoredAnswer) answer {
 	return answer{excerpt: s.Excerpt, contentType: s.ContentType, size: s.Size, binary: s.Binary}
 }
 
@@ -97,15 +77,6 @@ func (a *Activities) SendAttempt(ctx context.Context, in DeliverInput) (SendResu
 	return SendResult{DeliverResult: res, Answer: ans.stored(), SentAt: sentAt}, nil
 }
 
-// RecordInput is an attempt to record: the delivery (with its body on the
-// first attempt, which creates the row), what the attempt got, and
-// whether it was the last the schedule allows.
-type RecordInput struct {
-	Delivery DeliverInput
-	Sent     SendResult
-	Final    bool
-}
-
 // RecordAttempt stores an attempt, the delivery's new status and the
 // endpoint's health in one transaction. It is idempotent (an activity
 // retry writes nothing twice), so the workflow retries it until the
@@ -128,7 +99,7 @@ func (a *Activities) RecordAttempt(ctx context.Context, in RecordInput) (Deliver
 	if policy.DisableAfter == 0 {
 		policy = models.DefaultHealthPolicy()
 	}
-	d, at := attemptRows(in.Delivery, res, in.Sent.Answer.answer(), in.Sent.SentAt)
+	d, at := attemptRows(in.Delivery, res, answerOf(in.Sent.Answer), in.Sent.SentAt)
 	at.RunID = runIDOf(ctx)
 	disabled, err := a.Store.RecordAttemptWithHealth(ctx, d, at, status, outcome, policy)
 	if err != nil {
@@ -141,23 +112,6 @@ func (a *Activities) RecordAttempt(ctx context.Context, in RecordInput) (Deliver
 			"attempt", in.Delivery.Attempt, "status", res.StatusCode, "error_class", res.ErrorClass, "body_excerpt", models.CutText(in.Sent.Answer.Excerpt, 200))
 	}
 	return res, nil
-}
-
-// OpenDeliveryInput names the delivery a delivery workflow is about to try.
-type OpenDeliveryInput struct {
-	CompanyID  int64
-	DeliveryID string
-}
-
-// ErrTypeDeliveryMissing marks a delivery workflow whose delivery has no
-// row (deleted by retention, or never recorded): nothing to send.
-const ErrTypeDeliveryMissing = "DeliveryMissing"
-
-// OpenDeliveryResult is where the delivery stands; Found is false when
-// it has no row (never recorded, or deleted by retention).
-type OpenDeliveryResult struct {
-	models.OpenedDelivery
-	Found bool
 }
 
 // OpenDelivery readies a delivery for its delivery workflow: a finished

@@ -21,55 +21,6 @@ const HeaderEvent = "X-Callhooks-Event"
 // ExcerptBytes is how much of a receiver's answer is stored per attempt.
 const ExcerptBytes = 4 << 10
 
-// Outcome is what an attempt means for the delivery.
-type Outcome string
-
-// Attempt outcomes.
-const (
-	// OutcomeSucceeded: the receiver answered 2xx.
-	OutcomeSucceeded Outcome = "succeeded"
-	// OutcomeRetry: a 5xx, 408, 425, 429, timeout or connection error; try again later.
-	OutcomeRetry Outcome = "retry"
-	// OutcomeFinal: the receiver refused for good (another 4xx, or a forbidden address).
-	OutcomeFinal Outcome = "final"
-)
-
-// DeliverInput is one attempt of one delivery. It carries ids and the body,
-// never the signing key: the key is loaded here so it stays out of history.
-type DeliverInput struct {
-	DeliveryID     string
-	CompanyID      int64
-	SubscriptionID string
-	URL            string
-	Event          models.EventKey
-	EventID        string
-	CallID         string
-	Body           string
-	Attempt        int
-	WorkflowID     string
-	// Final marks the last attempt of the schedule: a retryable failure then
-	// leaves the delivery failed instead of pending.
-	Final bool
-	// RateLimit is the subscription's deliveries-per-second cap (0: none).
-	RateLimit float64
-}
-
-// DeliverResult describes the attempt; HTTP failures are results, not
-// errors, so the workflow decides what comes next.
-type DeliverResult struct {
-	Outcome    Outcome
-	StatusCode int
-	ErrorClass string
-	LatencyMS  int64
-	// RetryAfter is the receiver's Retry-After on 429/503, when it sent one.
-	RetryAfter time.Duration
-	// BodyExcerpt is the start of the receiver's answer on failure, so the
-	// Temporal UI shows why an attempt failed.
-	BodyExcerpt string
-	// Disabled reports that this attempt switched the subscription off.
-	Disabled bool
-}
-
 // Deliver is v0.1.0's one-step attempt, kept for the workflows that
 // release started: SendAttempt and RecordAttempt in one activity. It
 // returns an error only when the attempt could not be carried out or

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
 	"sync"
 	"time"
 
@@ -164,14 +163,4 @@ func (l *Limits) limiter(subID string, perSecond float64) *rate.Limiter {
 		l.rates.Add(subID, lim)
 	}
 	return lim
-}
-
-// EndpointHost is the host (and port) of an endpoint URL: the unit of the
-// per-host limit, and how summaries and search attributes name endpoints.
-func EndpointHost(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
 }

@@ -9,13 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Plans are the product plans that unlock plan-bound events and fields.
-type Plans struct {
-	PremiumConversationIntelligence bool `json:"premium_conversation_intelligence"`
-	FormTracking                    bool `json:"form_tracking"`
-	ConvertAssist                   bool `json:"convert_assist"`
-}
-
 // Company receives webhooks; it belongs to an account and signs every
 // webhook with its own key.
 type Company struct {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/callhooks/callhooks/domain"
 )
 
 // DefaultDeliveryLimit is the page size when a DeliveryFilter names none.
@@ -86,16 +88,8 @@ func (s *Store) FindDelivery(ctx context.Context, companyID int64, id string) (D
 }
 
 // OpenedDelivery is where a delivery stands as its delivery workflow
-// starts trying it.
-type OpenedDelivery struct {
-	// NextAttempt is the number the next attempt is logged under.
-	NextAttempt int
-	// Reopened reports that the delivery had finished (failed or
-	// succeeded) and was made pending again: a retry by hand.
-	Reopened bool
-	// FirstAttemptAt is when the delivery was first tried (zero: never).
-	FirstAttemptAt time.Time
-}
+// starts trying it (domain.OpenedDelivery).
+type OpenedDelivery = domain.OpenedDelivery
 
 // OpenDelivery makes a finished delivery pending again and reports its
 // next attempt number, in one transaction; ErrNotFound when there is no

@@ -1,60 +1,28 @@
 package models
 
-// EventKey names one of the ten trigger events; the same key is used in the
-// API, in webhook headers, in search attributes and in the UI.
-type EventKey string
+import "github.com/callhooks/callhooks/domain"
 
-// The ten trigger events (see docs/events.md).
+// EventKey names one of the ten trigger events (domain.EventKey).
+type EventKey = domain.EventKey
+
+// The ten trigger events, as domain declares them.
 const (
-	EventPreCall               EventKey = "pre_call"
-	EventCallRoutingComplete   EventKey = "call_routing_complete"
-	EventPostCall              EventKey = "post_call"
-	EventCallModified          EventKey = "call_modified"
-	EventOutboundPostCall      EventKey = "outbound_post_call"
-	EventOutboundCallModified  EventKey = "outbound_call_modified"
-	EventTextMessageReceived   EventKey = "text_message_received"
-	EventTextMessageSent       EventKey = "text_message_sent"
-	EventFormSubmission        EventKey = "form_submission"
-	EventConvertAssistComplete EventKey = "convert_assist_complete"
+	EventPreCall               = domain.EventPreCall
+	EventCallRoutingComplete   = domain.EventCallRoutingComplete
+	EventPostCall              = domain.EventPostCall
+	EventCallModified          = domain.EventCallModified
+	EventOutboundPostCall      = domain.EventOutboundPostCall
+	EventOutboundCallModified  = domain.EventOutboundCallModified
+	EventTextMessageReceived   = domain.EventTextMessageReceived
+	EventTextMessageSent       = domain.EventTextMessageSent
+	EventFormSubmission        = domain.EventFormSubmission
+	EventConvertAssistComplete = domain.EventConvertAssistComplete
 )
 
-// AllEvents lists the ten events in the order the settings page shows them.
-var AllEvents = []EventKey{
-	EventPreCall, EventCallRoutingComplete, EventPostCall, EventCallModified,
-	EventOutboundPostCall, EventOutboundCallModified,
-	EventTextMessageReceived, EventTextMessageSent,
-	EventFormSubmission, EventConvertAssistComplete,
-}
+// AllEvents lists the ten events in the order the settings page shows them
+// (domain.AllEvents).
+var AllEvents = domain.AllEvents
 
-// Valid reports whether k is one of the ten event keys.
-func (k EventKey) Valid() bool {
-	for _, e := range AllEvents {
-		if e == k {
-			return true
-		}
-	}
-	return false
-}
-
-// IsCallEvent reports whether the event belongs to a phone call's lifecycle
-// and so is delivered by the call workflow.
-func (k EventKey) IsCallEvent() bool {
-	switch k {
-	case EventPreCall, EventCallRoutingComplete, EventPostCall, EventCallModified,
-		EventOutboundPostCall, EventOutboundCallModified:
-		return true
-	}
-	return false
-}
-
-// AllowedBy reports whether a company on plans may receive event k; it
-// returns the name of the missing plan when it may not.
-func (k EventKey) AllowedBy(p Plans) (bool, string) {
-	switch k {
-	case EventFormSubmission:
-		return p.FormTracking, "form_tracking"
-	case EventConvertAssistComplete:
-		return p.ConvertAssist, "convert_assist"
-	}
-	return true, ""
-}
+// Plans are the product plans that unlock plan-bound events and fields
+// (domain.Plans); companies store them embedded.
+type Plans = domain.Plans

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // Field order on the wire. Each event's body lists the fields its type
@@ -23,15 +23,15 @@ var (
 )
 
 // FieldOrder is the documented order of event k's fields.
-func FieldOrder(k models.EventKey) []string {
+func FieldOrder(k domain.EventKey) []string {
 	switch {
 	case k.IsCallEvent():
 		return callOrder
-	case k == models.EventTextMessageReceived || k == models.EventTextMessageSent:
+	case k == domain.EventTextMessageReceived || k == domain.EventTextMessageSent:
 		return textOrder
-	case k == models.EventFormSubmission:
+	case k == domain.EventFormSubmission:
 		return formOrder
-	case k == models.EventConvertAssistComplete:
+	case k == domain.EventConvertAssistComplete:
 		return convertOrder
 	}
 	return nil
@@ -61,15 +61,15 @@ const outboundPostCallType = "outboundpostcall"
 // `changes` naming what a call_modified changed (nil: none), fields the
 // company's plans hide blanked, a resource id derived from resourceKey when
 // the platform sent none, and CallRail's field order.
-func CallBody(call Object, k models.EventKey, plans models.Plans, changes []string, resourceKey string) Object {
+func CallBody(call Object, k domain.EventKey, plans domain.Plans, changes []string, resourceKey string) Object {
 	body := call.Clone()
-	if k == models.EventOutboundPostCall || k == models.EventOutboundCallModified {
+	if k == domain.EventOutboundPostCall || k == domain.EventOutboundCallModified {
 		var outbound Object
 		outbound.SetString("direction", "outbound")
 		outbound.SetString("call_type", "outbound")
 		body.Merge(outbound)
 		Derive(&body, outbound)
-		if k == models.EventOutboundPostCall && !body.Has("type") {
+		if k == domain.EventOutboundPostCall && !body.Has("type") {
 			body.SetString("type", outboundPostCallType)
 		}
 	} else {
@@ -87,12 +87,12 @@ func CallBody(call Object, k models.EventKey, plans models.Plans, changes []stri
 // Assist result: the platform's data as sent, a resource id (MSG..., FRM...)
 // derived from resourceKey when the platform sent none, in the event's
 // field order.
-func EventBody(data Object, k models.EventKey, resourceKey string) Object {
+func EventBody(data Object, k domain.EventKey, resourceKey string) Object {
 	body := data.Clone()
 	switch k {
-	case models.EventTextMessageReceived, models.EventTextMessageSent:
+	case domain.EventTextMessageReceived, domain.EventTextMessageSent:
 		SetResourceID(&body, "MSG", resourceKey)
-	case models.EventFormSubmission:
+	case domain.EventFormSubmission:
 		SetResourceID(&body, "FRM", resourceKey)
 	}
 	return body.Ordered(FieldOrder(k))

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 func mustObject(t *testing.T, js string) Object {
@@ -27,7 +27,7 @@ func mustObject(t *testing.T, js string) Object {
 func TestReferenceBodyRoundTrip(t *testing.T) {
 	ref := loadReference(t)
 	call := mustObject(t, string(ref))
-	body := CallBody(call, models.EventPostCall, AllPlans, nil, "1/CAL-1")
+	body := CallBody(call, domain.EventPostCall, AllPlans, nil, "1/CAL-1")
 	if id, _ := body.String("resource_id"); !strings.HasPrefix(id, "CAL") {
 		t.Errorf("resource_id = %q", id)
 	}
@@ -54,7 +54,7 @@ func TestReferenceBodyRoundTrip(t *testing.T) {
 		shuffled.SetRaw(k, raw)
 	}
 	Derive(&shuffled, shuffled)
-	body = CallBody(shuffled, models.EventPostCall, AllPlans, nil, "1/CAL-1")
+	body = CallBody(shuffled, domain.EventPostCall, AllPlans, nil, "1/CAL-1")
 	body.Delete("resource_id")
 	if out := body.Bytes(); !bytes.Equal(out, ref) {
 		t.Fatalf("derived body differs from the reference:\n got %s\nwant %s", out, ref)
@@ -77,7 +77,7 @@ func TestCallBodyKeepsIDsAndUnknownFields(t *testing.T) {
 	stage := mustObject(t, `{"answered":true,"alpha_custom":[1e3],"zeta_custom":"again"}`)
 	call.Merge(stage)
 	Derive(&call, stage)
-	got := string(CallBody(call, models.EventPostCall, AllPlans, nil, "k").Bytes())
+	got := string(CallBody(call, domain.EventPostCall, AllPlans, nil, "k").Bytes())
 	want := `{"answered":true,"company_id":1.0,"customer_name":"Dana","formatted_customer_name":"Dana",` +
 		`"formatted_customer_name_or_phone_number":"Dana","id":9007199254740993,"callername":"Dana",` +
 		`"resource_id":"CAL` // then the hash, then the unknown fields
@@ -130,19 +130,19 @@ func TestApplyPlansOnWorkflowValues(t *testing.T) {
 	call := mustObject(t, `{"note":"n","transcription":"Caller: hi","sentiment":"positive","call_summary":{"text":"x"},"call_highlights":["hi"],"keywords_spotted":[{"keyword":"hi"}]}`)
 	for _, tt := range []struct {
 		name    string
-		plans   models.Plans
+		plans   domain.Plans
 		changes []string
 		want    string
 	}{
-		{"without the plan, transcript fields blank and gone from changes", models.Plans{}, []string{"note", "transcription"},
+		{"without the plan, transcript fields blank and gone from changes", domain.Plans{}, []string{"note", "transcription"},
 			`{"note":"n","transcription":"","keywords_spotted":"","call_highlights":[],"changes":["note"]}`},
-		{"only transcript changes: changes goes", models.Plans{}, []string{"transcription", "call_highlights"},
+		{"only transcript changes: changes goes", domain.Plans{}, []string{"transcription", "call_highlights"},
 			`{"note":"n","transcription":"","keywords_spotted":"","call_highlights":[]}`},
 		{"with the plan everything stays", AllPlans, []string{"note", "transcription"},
 			`{"note":"n","transcription":"Caller: hi","keywords_spotted":[{"keyword":"hi"}],"call_highlights":["hi"],"sentiment":"positive","call_summary":{"text":"x"},"changes":["note","transcription"]}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			body := CallBody(call, models.EventCallModified, tt.plans, tt.changes, "k")
+			body := CallBody(call, domain.EventCallModified, tt.plans, tt.changes, "k")
 			body.Delete("resource_id")
 			body.Delete("formatted_value")
 			if got := string(body.Bytes()); got != tt.want {
@@ -150,7 +150,7 @@ func TestApplyPlansOnWorkflowValues(t *testing.T) {
 			}
 		})
 	}
-	if !OnlyPlanHidden([]string{"transcription", "sentiment"}, models.Plans{}) || OnlyPlanHidden([]string{"transcription", "note"}, models.Plans{}) ||
+	if !OnlyPlanHidden([]string{"transcription", "sentiment"}, domain.Plans{}) || OnlyPlanHidden([]string{"transcription", "note"}, domain.Plans{}) ||
 		OnlyPlanHidden([]string{"transcription"}, AllPlans) {
 		t.Error("OnlyPlanHidden wrong")
 	}
@@ -159,13 +159,13 @@ func TestApplyPlansOnWorkflowValues(t *testing.T) {
 // Outbound bodies say so, as CallRail's do.
 func TestOutboundBody(t *testing.T) {
 	call := mustObject(t, `{"direction":"inbound","call_type":"answered","formatted_call_type":"Answered Call"}`)
-	got := string(CallBody(call, models.EventOutboundPostCall, AllPlans, nil, "k").Bytes())
+	got := string(CallBody(call, domain.EventOutboundPostCall, AllPlans, nil, "k").Bytes())
 	for _, want := range []string{`"call_type":"outbound"`, `"direction":"outbound"`, `"formatted_call_type":"Outbound Call"`, `"type":"outboundpostcall"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("outbound body lacks %s: %s", want, got)
 		}
 	}
-	if got := string(CallBody(call, models.EventOutboundCallModified, AllPlans, nil, "k").Bytes()); strings.Contains(got, `"type"`) {
+	if got := string(CallBody(call, domain.EventOutboundCallModified, AllPlans, nil, "k").Bytes()); strings.Contains(got, `"type"`) {
 		t.Errorf("outbound_call_modified gained a type: %s", got)
 	}
 }
@@ -173,7 +173,7 @@ func TestOutboundBody(t *testing.T) {
 // Texts and forms keep their own fields, in their type's order.
 func TestEventBodyOrder(t *testing.T) {
 	data := mustObject(t, `{"content":"hi","custom_x":1,"id":12345678901234567890,"source_number":"+1"}`)
-	got := string(EventBody(data, models.EventTextMessageReceived, "1/e1").Bytes())
+	got := string(EventBody(data, domain.EventTextMessageReceived, "1/e1").Bytes())
 	if !strings.HasPrefix(got, `{"id":12345678901234567890,"resource_id":"MSG`) || !strings.HasSuffix(got, `"source_number":"+1","content":"hi","custom_x":1}`) {
 		t.Errorf("text body = %s", got)
 	}

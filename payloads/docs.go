@@ -7,14 +7,14 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // EventInfo describes one event for people: when it fires, what its body
 // carries and which plan rule applies. It feeds docs/events.md and can feed
 // the settings page.
 type EventInfo struct {
-	Event    models.EventKey
+	Event    domain.EventKey
 	When     string
 	Carries  string
 	PlanRule string
@@ -27,37 +27,37 @@ const (
 	noRule         = "None: every company may subscribe."
 )
 
-// Events describes the ten events in models.AllEvents order.
+// Events describes the ten events in domain.AllEvents order.
 func Events() []EventInfo {
 	return []EventInfo{
-		{models.EventPreCall, "An inbound call starts ringing.",
+		{domain.EventPreCall, "An inbound call starts ringing.",
 			"What is known at the start: caller id (number, name, city, state, country), the tracking number dialed, source and attribution, start time; `answered` false, `duration` \"0\", no business number yet.",
 			transcriptRule, "Call"},
-		{models.EventCallRoutingComplete, "The inbound call reaches its destination.",
+		{domain.EventCallRoutingComplete, "The inbound call reaches its destination.",
 			"Everything in pre_call plus the business number it reached (`business_phone_number`, `destinationnum`) and the tags the call flow applied.",
 			transcriptRule, "Call"},
-		{models.EventPostCall, "The inbound call ends (held up to 20 minutes for the recording and transcript).",
+		{domain.EventPostCall, "The inbound call ends (held up to 20 minutes for the recording and transcript).",
 			"The full call: duration, answered/voicemail, recording links, tags, lead status, attribution (utm_*, gclid, landing page, keywords). What is not ready after 20 minutes follows as call_modified.",
 			transcriptRule, "Call"},
-		{models.EventCallModified, "An inbound call is changed after it ended, minutes or weeks later.",
+		{domain.EventCallModified, "An inbound call is changed after it ended, minutes or weeks later.",
 			"The full call with the change applied (note, tags, value, lead status, recording duration, the transcript once it exists) and `changes` naming the fields that changed.",
 			transcriptRule, "Call"},
-		{models.EventOutboundPostCall, "An outbound call from a tracking number ends.",
+		{domain.EventOutboundPostCall, "An outbound call from a tracking number ends.",
 			"The full call with `direction` \"outbound\" and `call_type` \"outbound\"; the customer is the number called.",
 			transcriptRule, "Call"},
-		{models.EventOutboundCallModified, "An outbound call is changed after it ended.",
+		{domain.EventOutboundCallModified, "An outbound call is changed after it ended.",
 			"As call_modified, for an outbound call.",
 			transcriptRule, "Call"},
-		{models.EventTextMessageReceived, "A tracking number receives a text.",
+		{domain.EventTextMessageReceived, "A tracking number receives a text.",
 			"CallRail's text fields only: message ids (numeric `id`, `resource_id` MSG...), conversation and thread ids, content, message type and media URLs, the sending and receiving numbers (`source_number`, `destination_number`), company and person resource ids, timestamp. No call fields (`tracking_phone_number`, `customer_name`, `direction`, ...), so receivers that tell texts from calls by their fields see a text.",
 			noRule, "TextMessage"},
-		{models.EventTextMessageSent, "A text is sent from a tracking number.",
+		{domain.EventTextMessageSent, "A text is sent from a tracking number.",
 			"The same fields for the outgoing message, plus `agent`, the user who sent it.",
 			noRule, "TextMessage"},
-		{models.EventFormSubmission, "A tracked form is submitted on the company's site.",
+		{domain.EventFormSubmission, "A tracked form is submitted on the company's site.",
 			"Every submitted field in `form_data`, the recognised name, email and phone, the form URL, attribution (source, medium, campaign, keywords, utm_*, `ga`, landing page, referrer), the submission record (`url`, `landing`, `referrer_url`, `session_uuid`, `hidden`) and timestamps (`submitted_at`, `created_at`, `updated_at`, `timestamp`).",
 			"Only for companies with the form tracking plan; others cannot subscribe.", "FormSubmission"},
-		{models.EventConvertAssistComplete, "Convert Assist finishes processing a lead's call.",
+		{domain.EventConvertAssistComplete, "Convert Assist finishes processing a lead's call.",
 			"The call it belongs to (`last_interaction_resource_id`), the person, and the AI answers as `answers` of `answer_key`/`answer_text` pairs.",
 			"Only for companies with the Convert Assist plan; others cannot subscribe.", "ConvertAssistResult"},
 	}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/events.md and testdata/events/*.json from the code")
@@ -70,8 +70,8 @@ func TestEventsCoverAllEvents(t *testing.T) {
 		if e.When == "" || e.Carries == "" || e.PlanRule == "" || e.Body == "" {
 			t.Errorf("%s: incomplete description %+v", e.Event, e)
 		}
-		if e.Event != models.AllEvents[i] {
-			t.Errorf("Events()[%d] = %s, want %s (models.AllEvents order)", i, e.Event, models.AllEvents[i])
+		if e.Event != domain.AllEvents[i] {
+			t.Errorf("Events()[%d] = %s, want %s (domain.AllEvents order)", i, e.Event, domain.AllEvents[i])
 		}
 	}
 }

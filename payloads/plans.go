@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // Conversation-intelligence fields of a call: the transcript and everything
@@ -36,8 +36,8 @@ var (
 
 // ApplyPlans trims a call body for the company's plans; today only the
 // transcript rule applies to a body (form tracking and Convert Assist gate
-// whole events, see models.EventKey.AllowedBy).
-func ApplyPlans(body *Object, p models.Plans) {
+// whole events, see domain.EventKey.AllowedBy).
+func ApplyPlans(body *Object, p domain.Plans) {
 	if !p.PremiumConversationIntelligence {
 		StripTranscript(body)
 	}
@@ -82,7 +82,7 @@ func StripTranscript(body *Object) {
 // OnlyPlanHidden reports whether every entry of changes is a field the
 // company's plans hide, so the modification would tell a receiver nothing
 // but that a transcript arrived.
-func OnlyPlanHidden(changes []string, p models.Plans) bool {
+func OnlyPlanHidden(changes []string, p domain.Plans) bool {
 	if p.PremiumConversationIntelligence || len(changes) == 0 {
 		return false
 	}

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // ErrUnknownEvent is returned for a key that is not one of the ten events,
@@ -15,27 +15,27 @@ var ErrUnknownEvent = errors.New("unknown event")
 // a *Call for the six call events, *TextMessage, *FormSubmission or
 // *ConvertAssistResult otherwise. Each call returns a fresh value, so
 // callers may change it. Samples are fixed, not random, so docs stay stable.
-func Sample(event models.EventKey) (any, error) {
+func Sample(event domain.EventKey) (any, error) {
 	switch event {
-	case models.EventPreCall:
+	case domain.EventPreCall:
 		return samplePreCall(), nil
-	case models.EventCallRoutingComplete:
+	case domain.EventCallRoutingComplete:
 		return sampleRoutingComplete(), nil
-	case models.EventPostCall:
+	case domain.EventPostCall:
 		return samplePostCall(), nil
-	case models.EventCallModified:
+	case domain.EventCallModified:
 		return sampleCallModified(), nil
-	case models.EventOutboundPostCall:
+	case domain.EventOutboundPostCall:
 		return sampleOutboundPostCall(), nil
-	case models.EventOutboundCallModified:
+	case domain.EventOutboundCallModified:
 		return sampleOutboundCallModified(), nil
-	case models.EventTextMessageReceived:
+	case domain.EventTextMessageReceived:
 		return sampleTextReceived(), nil
-	case models.EventTextMessageSent:
+	case domain.EventTextMessageSent:
 		return sampleTextSent(), nil
-	case models.EventFormSubmission:
+	case domain.EventFormSubmission:
 		return sampleFormSubmission(), nil
-	case models.EventConvertAssistComplete:
+	case domain.EventConvertAssistComplete:
 		return sampleConvertAssist(), nil
 	}
 	return nil, fmt.Errorf("sample body for %q: %w", event, ErrUnknownEvent)
@@ -44,7 +44,7 @@ func Sample(event models.EventKey) (any, error) {
 // SampleJSON is the exact bytes a receiver gets for event's sample, with
 // its fixed times, for a company with every plan: what docs/events.md and
 // testdata/events show.
-func SampleJSON(event models.EventKey) ([]byte, error) {
+func SampleJSON(event domain.EventKey) ([]byte, error) {
 	body, err := Sample(event)
 	if err != nil {
 		return nil, err
@@ -57,12 +57,12 @@ func SampleJSON(event models.EventKey) ([]byte, error) {
 }
 
 // AllPlans is a company with every plan, for samples that show every field.
-var AllPlans = models.Plans{PremiumConversationIntelligence: true, FormTracking: true, ConvertAssist: true}
+var AllPlans = domain.Plans{PremiumConversationIntelligence: true, FormTracking: true, ConvertAssist: true}
 
 // sampleBody turns a sample into its webhook body through the functions the
 // workflows use (CallBody, EventBody), so a sample and a delivery made from
 // the same data cannot differ.
-func sampleBody(sample any, event models.EventKey, plans models.Plans) (Object, error) {
+func sampleBody(sample any, event domain.EventKey, plans domain.Plans) (Object, error) {
 	obj, err := ObjectOf(sample)
 	if err != nil {
 		return Object{}, fmt.Errorf("encode sample %s: %w", event, err)

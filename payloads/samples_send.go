@@ -3,7 +3,7 @@ package payloads
 import (
 	"time"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // CallRailTimeLayout is how CallRail writes times in webhook bodies:
@@ -14,7 +14,7 @@ const CallRailTimeLayout = "2006-01-02T15:04:05.000-07:00"
 // loc (nil means UTC) as CallRail writes them. A test webhook made from it
 // passes receivers that refuse a timestamp older than a few minutes, which
 // the fixed times of Sample (kept for stable docs) would fail.
-func SampleAt(event models.EventKey, now time.Time, loc *time.Location) (any, error) {
+func SampleAt(event domain.EventKey, now time.Time, loc *time.Location) (any, error) {
 	body, err := Sample(event)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func SampleAt(event models.EventKey, now time.Time, loc *time.Location) (any, er
 // made into a body by the same functions a real delivery goes through
 // (CallBody or EventBody, plans included), compact. A receiver cannot tell
 // a test from a delivery by its bytes.
-func SampleDelivery(event models.EventKey, now time.Time, loc *time.Location, plans models.Plans) ([]byte, error) {
+func SampleDelivery(event domain.EventKey, now time.Time, loc *time.Location, plans domain.Plans) ([]byte, error) {
 	sample, err := SampleAt(event, now, loc)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // Every time in a test body is the moment of the test, in the given zone
@@ -19,7 +19,7 @@ func TestSampleAtIsCurrent(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 1, 15, 4, 5, 678_900_000, time.UTC)
 	timeFields := []string{"timestamp", "start_time", "created_at", "updated_at", "submitted_at"}
-	for _, ev := range models.AllEvents {
+	for _, ev := range domain.AllEvents {
 		t.Run(string(ev), func(t *testing.T) {
 			body, err := SampleDelivery(ev, now, ny, AllPlans)
 			if err != nil {
@@ -59,8 +59,8 @@ func TestSampleAtIsCurrent(t *testing.T) {
 // functions deliveries go through; plan rules apply.
 func TestSampleDeliveryEncoding(t *testing.T) {
 	now := time.Now()
-	for _, ev := range models.AllEvents {
-		b, err := SampleDelivery(ev, now, time.UTC, models.Plans{PremiumConversationIntelligence: true})
+	for _, ev := range domain.AllEvents {
+		b, err := SampleDelivery(ev, now, time.UTC, domain.Plans{PremiumConversationIntelligence: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,8 +76,8 @@ func TestSampleDeliveryEncoding(t *testing.T) {
 			t.Errorf("%s: fields not in the documented order: %v", ev, got)
 		}
 	}
-	full, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{PremiumConversationIntelligence: true})
-	basic, _ := SampleDelivery(models.EventCallModified, now, nil, models.Plans{})
+	full, _ := SampleDelivery(domain.EventCallModified, now, nil, domain.Plans{PremiumConversationIntelligence: true})
+	basic, _ := SampleDelivery(domain.EventCallModified, now, nil, domain.Plans{})
 	if !bytes.Contains(full, []byte(`"transcription":"Agent:`)) || !bytes.Contains(basic, []byte(`"transcription":""`)) ||
 		bytes.Contains(basic, []byte(`transcription_text`)) || !bytes.Contains(basic, []byte(`"changes":["note","tags","value"]`)) {
 		t.Errorf("transcript plan rule not applied:\nfull  %s\nbasic %s", full, basic)
@@ -87,7 +87,7 @@ func TestSampleDeliveryEncoding(t *testing.T) {
 // Texts carry CallRail's text fields only; a strict receiver classifies a
 // body carrying call fields as a call.
 func TestTextSamplesCarryNoCallFields(t *testing.T) {
-	for _, ev := range []models.EventKey{models.EventTextMessageReceived, models.EventTextMessageSent} {
+	for _, ev := range []domain.EventKey{domain.EventTextMessageReceived, domain.EventTextMessageSent} {
 		s, _ := Sample(ev)
 		m := toMap(t, s)
 		for _, k := range []string{"tracking_phone_number", "customer_phone_number", "customer_name", "direction", "call_type", "answered", "company_id", "company_name"} {

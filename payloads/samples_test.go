@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // Every sample must decode back into its own type with nothing left over, and
 // re-encode to the same bytes, or "Send test" would send a body the real
 // event never has.
 func TestSamplesDecodeStrictly(t *testing.T) {
-	for _, ev := range models.AllEvents {
+	for _, ev := range domain.AllEvents {
 		t.Run(string(ev), func(t *testing.T) {
 			body, err := Sample(ev)
 			if err != nil {
@@ -47,40 +47,40 @@ func TestSampleUnknownEvent(t *testing.T) {
 // Each call stage carries what that stage knows, per docs/events.md.
 func TestCallSampleStages(t *testing.T) {
 	tests := []struct {
-		event models.EventKey
+		event domain.EventKey
 		check func(c *Call) string
 	}{
-		{models.EventPreCall, func(c *Call) string {
+		{domain.EventPreCall, func(c *Call) string {
 			if c.Answered || c.Duration != "0" || c.BusinessPhoneNumber != "" || c.Recording != "" || c.Direction != "inbound" {
 				return "pre_call must be unanswered, 0s, unrouted, unrecorded, inbound"
 			}
 			return ""
 		}},
-		{models.EventCallRoutingComplete, func(c *Call) string {
+		{domain.EventCallRoutingComplete, func(c *Call) string {
 			if c.BusinessPhoneNumber == "" || c.DestinationNum != c.BusinessPhoneNumber || len(c.Tags) == 0 || c.Duration != "0" {
 				return "routing must add the business number and call-flow tags, before any duration"
 			}
 			return ""
 		}},
-		{models.EventPostCall, func(c *Call) string {
+		{domain.EventPostCall, func(c *Call) string {
 			if !c.Answered || c.Duration == "0" || c.Recording == "" || !c.RecordingDuration.Valid || c.Changes != nil {
 				return "post_call must be answered with duration and recording, without changes"
 			}
 			return ""
 		}},
-		{models.EventCallModified, func(c *Call) string {
+		{domain.EventCallModified, func(c *Call) string {
 			if c.Note == "" || c.Value == "" || c.LeadStatus == "" || c.Transcription == "" || !c.ConversationalTranscript.Valid || len(c.Changes) == 0 {
 				return "call_modified must carry note, value, lead status, transcript and changes"
 			}
 			return ""
 		}},
-		{models.EventOutboundPostCall, func(c *Call) string {
+		{domain.EventOutboundPostCall, func(c *Call) string {
 			if c.Direction != "outbound" || c.CallType != "outbound" || c.FormattedCallType != "Outbound Call" {
 				return "outbound_post_call must be direction and call_type outbound"
 			}
 			return ""
 		}},
-		{models.EventOutboundCallModified, func(c *Call) string {
+		{domain.EventOutboundCallModified, func(c *Call) string {
 			if c.Direction != "outbound" || c.CallType != "outbound" || c.Note == "" || len(c.Changes) == 0 {
 				return "outbound_call_modified must be outbound with a note and changes"
 			}
@@ -113,7 +113,7 @@ var resourceIDPattern = regexp.MustCompile(`^(CAL|MSG|FRM|PER|COM|TRK|SMT)[0-9a-
 
 // Resource ids are what receivers store; every one must have CallRail's form.
 func TestSampleResourceIDs(t *testing.T) {
-	for _, ev := range models.AllEvents {
+	for _, ev := range domain.AllEvents {
 		t.Run(string(ev), func(t *testing.T) {
 			js, _ := SampleJSON(ev)
 			n := 0
@@ -135,9 +135,9 @@ func TestSampleResourceIDs(t *testing.T) {
 
 // A caller editing its sample must not change the next one.
 func TestSamplesAreFresh(t *testing.T) {
-	a, _ := Sample(models.EventCallModified)
+	a, _ := Sample(domain.EventCallModified)
 	a.(*Call).Tags[0] = "changed"
-	b, _ := Sample(models.EventCallModified)
+	b, _ := Sample(domain.EventCallModified)
 	if b.(*Call).Tags[0] == "changed" {
 		t.Error("Sample shares state between calls")
 	}

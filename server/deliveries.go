@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/workflows"
 )
@@ -278,7 +278,7 @@ func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, window
 	// decides the rest of the delivery's timing.
 	cfg := workflows.DeliveryConfig{RetryWindow: window}
 	in := workflows.DeliveryInput{
-		Deliver: activities.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
+		Deliver: domain.DeliverInput{DeliveryID: d.ID, CompanyID: d.CompanyID, SubscriptionID: d.SubscriptionID,
 			URL: d.URL, Event: d.Event, EventID: d.EventID, CallID: d.CallID, WorkflowID: d.WorkflowID},
 		Config:    cfg,
 		Immediate: true,
@@ -288,7 +288,7 @@ func (h deliveryHandlers) execute(ctx context.Context, d models.Delivery, window
 		TaskQueue:                h.taskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            fmt.Sprintf("%s -> %s (retried)", d.Event, activities.EndpointHost(d.URL)),
+		StaticSummary:            fmt.Sprintf("%s -> %s (retried)", d.Event, domain.EndpointHost(d.URL)),
 	}
 	if h.searchAttributes {
 		opts.TypedSearchAttributes = workflows.DeliverySearchAttributes(in.Deliver)

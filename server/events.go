@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/payloads"
 	"github.com/callhooks/callhooks/workflows"
@@ -174,7 +175,7 @@ func (h eventHandlers) refuseSignal(c *gin.Context, ev models.IngestedEvent, err
 func (h eventHandlers) signal(ctx context.Context, company models.Company, req eventRequest, wfID string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	key := models.EventKey(req.Type)
+	key := domain.EventKey(req.Type)
 	sig := workflows.EventSignal{EventID: req.ID, Type: key, Data: req.data}
 	if req.OccurredAt != nil {
 		sig.OccurredAt = req.OccurredAt.UTC()
@@ -194,7 +195,7 @@ func (h eventHandlers) signal(ctx context.Context, company models.Company, req e
 	}
 	var fn, input any
 	switch {
-	case key.IsCallEvent() || key == models.EventConvertAssistComplete:
+	case key.IsCallEvent() || key == domain.EventConvertAssistComplete:
 		opts.StaticSummary = fmt.Sprintf("call %s of %s", req.CallID, company.Name)
 		fn, input = workflows.CallWorkflow, workflows.CallInput{CompanyID: company.ID, CallID: req.CallID}
 	default:

@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/models"
 	"github.com/callhooks/callhooks/payloads"
 )
@@ -128,7 +128,7 @@ func (h testSendHandlers) sendOne(ctx context.Context, company models.Company, e
 		// The error's text is fit for the tenant (a refused address is not
 		// named); what it wraps may name the address, for this log only.
 		out.Error = err.Error()
-		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", activities.EndpointHost(url),
+		h.log.Info("test webhook got no answer", "company_id", company.ID, "event", event, "host", domain.EndpointHost(url),
 			"error", err, "cause", errors.Unwrap(err))
 	case code < 200 || code > 299:
 		out.Error = fmt.Sprintf("the receiver answered %d %s; a delivery would count this as a failure", code, http.StatusText(code))

@@ -5,14 +5,14 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/payloads"
 )
 
 // EventSignal is one ingested event, as the API hands it to a workflow.
 type EventSignal struct {
 	EventID    string
-	Type       models.EventKey
+	Type       domain.EventKey
 	OccurredAt time.Time
 	// Data is the platform's data exactly as posted (an object on the
 	// wire, as v0.1.0's map was, so either build reads the other's signals).
@@ -98,7 +98,7 @@ type callRun struct {
 	pending   []pendingEvent
 	held      *heldPostCall
 	mods      *modBuffer
-	plans     *models.Plans
+	plans     *domain.Plans
 	disp      *dispatcher
 	wfID      string
 	lastEvent time.Time

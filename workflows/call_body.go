@@ -7,8 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/payloads"
 )
 
@@ -45,11 +44,11 @@ func (r *callRun) emit(ctx workflow.Context, s EventSignal, changes []string) {
 	r.fanOut(ctx, s, body, targets.Targets)
 }
 
-func (r *callRun) resolve(ctx workflow.Context, k models.EventKey) (activities.ResolveResult, bool) {
+func (r *callRun) resolve(ctx workflow.Context, k domain.EventKey) (domain.ResolveResult, bool) {
 	return resolveTargets(ctx, r.in.CompanyID, k)
 }
 
-func (r *callRun) fanOut(ctx workflow.Context, s EventSignal, body payloads.Object, targets []activities.Target) {
+func (r *callRun) fanOut(ctx workflow.Context, s EventSignal, body payloads.Object, targets []domain.Target) {
 	fanOut(ctx, r.disp, emission{WorkflowID: r.wfID, CompanyID: r.in.CompanyID, CallID: r.in.CallID, Sig: s}, body, targets)
 }
 
@@ -63,10 +62,10 @@ type emission struct {
 
 // fanOut queues one delivery per endpoint; each gets a webhook-id derived
 // from the workflow, the event and the subscription.
-func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body payloads.Object, targets []activities.Target) {
+func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body payloads.Object, targets []domain.Target) {
 	raw := body.Bytes()
 	for _, t := range targets {
-		disp.enqueue(ctx, deliveryJob{RetryWindow: t.RetryWindow, In: activities.DeliverInput{
+		disp.enqueue(ctx, deliveryJob{RetryWindow: t.RetryWindow, In: domain.DeliverInput{
 			DeliveryID: DeliveryID(e.WorkflowID, e.Sig.EventID, t.SubscriptionID), CompanyID: e.CompanyID,
 			SubscriptionID: t.SubscriptionID, URL: t.URL, Event: e.Sig.Type, EventID: e.Sig.EventID,
 			CallID: e.CallID, Body: string(raw), WorkflowID: e.WorkflowID, RateLimit: t.RateLimit,
@@ -76,11 +75,11 @@ func fanOut(ctx workflow.Context, disp *dispatcher, e emission, body payloads.Ob
 
 // resolveTargets looks up an event's endpoints (a local activity, so the
 // set is fixed in history).
-func resolveTargets(ctx workflow.Context, companyID int64, k models.EventKey) (activities.ResolveResult, bool) {
-	var a *activities.Activities
-	var targets activities.ResolveResult
+func resolveTargets(ctx workflow.Context, companyID int64, k domain.EventKey) (domain.ResolveResult, bool) {
+	var a *activityRefs
+	var targets domain.ResolveResult
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.ResolveSubscriptions,
-		activities.ResolveInput{CompanyID: companyID, Event: k}).Get(ctx, &targets)
+		domain.ResolveInput{CompanyID: companyID, Event: k}).Get(ctx, &targets)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("resolve subscriptions", "event", k, "error", err)
 		return targets, false

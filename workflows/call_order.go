@@ -8,21 +8,20 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
-	"github.com/callhooks/callhooks/models"
+	"github.com/callhooks/callhooks/domain"
 	"github.com/callhooks/callhooks/payloads"
 )
 
 // rank places a call event in the lifecycle; modifications share the
 // highest rank and may repeat. Convert Assist results have no rank: they
 // go out as they come.
-func rank(k models.EventKey) int {
+func rank(k domain.EventKey) int {
 	switch k {
-	case models.EventPreCall:
+	case domain.EventPreCall:
 		return 0
-	case models.EventCallRoutingComplete:
+	case domain.EventCallRoutingComplete:
 		return 1
-	case models.EventPostCall, models.EventOutboundPostCall:
+	case domain.EventPostCall, domain.EventOutboundPostCall:
 		return 2
 	default:
 		return 3
@@ -31,10 +30,10 @@ func rank(k models.EventKey) int {
 
 // ready reports whether an emission may go out now without waiting for
 // earlier stages: it is next in line, or it has no predecessors.
-func ready(k models.EventKey, lastRank int) bool {
+func ready(k domain.EventKey, lastRank int) bool {
 	r := rank(k)
 	switch {
-	case k == models.EventOutboundPostCall || k == models.EventPreCall:
+	case k == domain.EventOutboundPostCall || k == domain.EventPreCall:
 		return true
 	case r == 3:
 		return lastRank >= 2
@@ -73,7 +72,7 @@ func (r *callRun) accept(ctx workflow.Context, s EventSignal) {
 		return
 	}
 	r.remember(s.EventID)
-	if s.Type == models.EventConvertAssistComplete {
+	if s.Type == domain.EventConvertAssistComplete {
 		r.emitConvertAssist(ctx, s)
 		return
 	}
@@ -90,7 +89,7 @@ func (r *callRun) accept(ctx workflow.Context, s EventSignal) {
 	sort.SliceStable(r.pending, func(i, j int) bool { return rank(r.pending[i].Sig.Type) < rank(r.pending[j].Sig.Type) })
 }
 
-func (r *callRun) isPending(k models.EventKey) bool {
+func (r *callRun) isPending(k domain.EventKey) bool {
 	for _, p := range r.pending {
 		if p.Sig.Type == k {
 			return true
@@ -118,13 +117,13 @@ func (r *callRun) loadOnce(ctx workflow.Context, s EventSignal) {
 		return
 	}
 	r.state.Loaded = true
-	if len(r.state.Seen) > 0 || s.Type == models.EventPreCall {
+	if len(r.state.Seen) > 0 || s.Type == domain.EventPreCall {
 		return
 	}
-	var a *activities.Activities
+	var a *activityRefs
 	var raw string
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.LoadCallState,
-		activities.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID}).Get(ctx, &raw)
+		domain.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID}).Get(ctx, &raw)
 	if err != nil || raw == "" {
 		if err != nil {
 			workflow.GetLogger(ctx).Error("load call state", "error", err)
@@ -173,8 +172,8 @@ func (r *callRun) emitReady(ctx workflow.Context) {
 func (r *callRun) skip(ctx workflow.Context, s EventSignal, reason string) {
 	workflow.GetLogger(ctx).Info("stage skipped", "event_id", s.EventID, "type", s.Type, "reason", reason)
 	r.state.Skipped = appendBounded(r.state.Skipped, string(s.Type))
-	var a *activities.Activities
-	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordSkipped, activities.RecordSkippedInput{
+	var a *activityRefs
+	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordSkipped, domain.RecordSkippedInput{
 		DeliveryID: DeliveryID(r.wfID, s.EventID, "skipped"), CompanyID: r.in.CompanyID, Event: s.Type,
 		EventID: s.EventID, CallID: r.in.CallID, Reason: reason, WorkflowID: r.wfID,
 	}).Get(ctx, nil)
@@ -190,9 +189,9 @@ func (r *callRun) save(ctx workflow.Context) {
 		workflow.GetLogger(ctx).Error("encode call state", "error", err)
 		return
 	}
-	var a *activities.Activities
+	var a *activityRefs
 	err = workflow.ExecuteActivity(dbActivityOptions(ctx), a.SaveCallState,
-		activities.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID, State: string(raw)}).Get(ctx, nil)
+		domain.CallStateInput{CompanyID: r.in.CompanyID, CallID: r.in.CallID, State: string(raw)}).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("save call state", "error", err)
 	}

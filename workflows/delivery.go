@@ -8,13 +8,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // DeliveryInput starts the retry workflow of one delivery whose first
 // attempt did not succeed.
 type DeliveryInput struct {
-	Deliver activities.DeliverInput
+	Deliver domain.DeliverInput
 	Config  DeliveryConfig
 	// StartAttempt is the number of the first attempt this run makes.
 	StartAttempt int
@@ -22,7 +22,7 @@ type DeliveryInput struct {
 	// is measured from it.
 	FirstAttemptAt time.Time
 	// Last is the previous attempt's result (for Retry-After).
-	Last activities.DeliverResult
+	Last domain.DeliverResult
 	// Immediate sends StartAttempt at once and runs the schedule from its
 	// start after it (a manual retry); otherwise attempt n waits the
 	// schedule's (n-1)th delay, the first attempt having gone out inline.
@@ -50,10 +50,10 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 	}
 	cfg := in.Config.withDefaults()
 	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
-	var a *activities.Activities
-	var open activities.OpenDeliveryResult
+	var a *activityRefs
+	var open domain.OpenDeliveryResult
 	err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.OpenDelivery,
-		activities.OpenDeliveryInput{CompanyID: in.Deliver.CompanyID, DeliveryID: in.Deliver.DeliveryID}).Get(ctx, &open)
+		domain.OpenDeliveryInput{CompanyID: in.Deliver.CompanyID, DeliveryID: in.Deliver.DeliveryID}).Get(ctx, &open)
 	if err != nil {
 		return DeliveryResult{}, fmt.Errorf("open delivery: %w", err)
 	}
@@ -62,7 +62,7 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		if in.Deliver.Body == "" {
 			return DeliveryResult{}, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("delivery %s is not recorded (deleted by retention?); nothing to send", in.Deliver.DeliveryID),
-				activities.ErrTypeDeliveryMissing, nil)
+				domain.ErrTypeDeliveryMissing, nil)
 		}
 		attempt = max(in.StartAttempt, 1) // a v0.1.0 first attempt that could not record
 	}
@@ -86,12 +86,12 @@ func DeliveryWorkflow(ctx workflow.Context, in DeliveryInput) (DeliveryResult, e
 		if err != nil {
 			return DeliveryResult{}, err
 		}
-		var sent activities.SendResult
+		var sent domain.SendResult
 		if err := workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.SendAttempt, di).Get(ctx, &sent); err != nil {
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("send attempt %d: %w", attempt, err)
 		}
-		var res activities.DeliverResult
-		rec := activities.RecordInput{Delivery: di, Sent: sent, Final: di.Final}
+		var res domain.DeliverResult
+		rec := domain.RecordInput{Delivery: di, Sent: sent, Final: di.Final}
 		if err := workflow.ExecuteActivity(rctx, a.RecordAttempt, rec).Get(ctx, &res); err != nil {
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("record attempt %d: %w", attempt, err)
 		}
@@ -114,26 +114,26 @@ type attemptSchedule struct {
 
 // next waits for attempt's turn (its schedule delay or a retry-now, the
 // series' first attempt going at once) and returns its input.
-func (s attemptSchedule) next(ctx workflow.Context, d activities.DeliverInput, attempt int, last activities.DeliverResult) (activities.DeliverInput, error) {
+func (s attemptSchedule) next(ctx workflow.Context, d domain.DeliverInput, attempt int, last domain.DeliverResult) (domain.DeliverInput, error) {
 	if attempt > s.series {
 		if err := waitOrRetryNow(ctx, retryDelay(s.cfg, attempt-s.series+1, d.DeliveryID, last), s.retryNow); err != nil {
 			return d, err
 		}
 	}
 	elapsed := workflow.Now(ctx).Sub(s.start)
-	next := retryDelay(s.cfg, attempt-s.series+2, d.DeliveryID, activities.DeliverResult{})
+	next := retryDelay(s.cfg, attempt-s.series+2, d.DeliveryID, domain.DeliverResult{})
 	d.Attempt = attempt
 	d.Final = elapsed+next > s.cfg.RetryWindow
 	return d, nil
 }
 
 // finished reports whether an attempt ended the delivery, and how.
-func finished(ctx workflow.Context, cfg DeliveryConfig, di activities.DeliverInput, res activities.DeliverResult) (DeliveryResult, bool, error) {
+func finished(ctx workflow.Context, cfg DeliveryConfig, di domain.DeliverInput, res domain.DeliverResult) (DeliveryResult, bool, error) {
 	switch {
-	case res.Outcome == activities.OutcomeSucceeded:
+	case res.Outcome == domain.OutcomeSucceeded:
 		setStatus(ctx, cfg, "succeeded")
 		return DeliveryResult{Attempts: di.Attempt, StatusCode: res.StatusCode}, true, nil
-	case res.Outcome == activities.OutcomeFinal || di.Final:
+	case res.Outcome == domain.OutcomeFinal || di.Final:
 		setStatus(ctx, cfg, "failed")
 		return DeliveryResult{Attempts: di.Attempt, StatusCode: res.StatusCode}, true, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("delivery %s to %s gave up after %d attempts: last %s%s", di.DeliveryID, di.URL, di.Attempt, describe(res), excerptNote(res)),
@@ -187,14 +187,14 @@ func deliveryV010(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error
 	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
 	actx := retryAttemptOptions(ctx, cfg)
 	setStatus(ctx, cfg, "retrying")
-	var a *activities.Activities
+	var a *activityRefs
 	sched := attemptSchedule{cfg: cfg, start: start, series: series, retryNow: retryNow}
 	for ; ; attempt++ {
 		di, err := sched.next(ctx, in.Deliver, attempt, last)
 		if err != nil {
 			return DeliveryResult{}, err
 		}
-		var res activities.DeliverResult
+		var res domain.DeliverResult
 		err = workflow.ExecuteActivity(withSummary(actx, attemptSummary(di)), a.Deliver, di).Get(ctx, &res)
 		if err != nil {
 			return DeliveryResult{Attempts: attempt}, fmt.Errorf("deliver attempt %d: %w", attempt, err)
@@ -209,7 +209,7 @@ func deliveryV010(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error
 // retryDelay is the schedule's wait before attempt n with up to 10%
 // jitter (derived from the delivery id, so it replays identically), or the
 // receiver's Retry-After when longer, capped at the schedule's maximum.
-func retryDelay(cfg DeliveryConfig, n int, deliveryID string, last activities.DeliverResult) time.Duration {
+func retryDelay(cfg DeliveryConfig, n int, deliveryID string, last domain.DeliverResult) time.Duration {
 	base := cfg.delayBefore(n)
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d", deliveryID, n)
@@ -234,14 +234,14 @@ func maxOf(ds []time.Duration) time.Duration {
 	return m
 }
 
-func excerptNote(r activities.DeliverResult) string {
+func excerptNote(r domain.DeliverResult) string {
 	if r.BodyExcerpt == "" {
 		return ""
 	}
 	return fmt.Sprintf("; receiver said: %.200q", r.BodyExcerpt)
 }
 
-func describe(r activities.DeliverResult) string {
+func describe(r domain.DeliverResult) string {
 	if r.StatusCode != 0 {
 		return fmt.Sprintf("HTTP %d (%s)", r.StatusCode, r.ErrorClass)
 	}
@@ -249,8 +249,8 @@ func describe(r activities.DeliverResult) string {
 }
 
 // attemptSummary reads like "post_call -> hooks.example.com (attempt 2)" in the UI.
-func attemptSummary(in activities.DeliverInput) string {
-	return fmt.Sprintf("%s -> %s (attempt %d)", in.Event, activities.EndpointHost(in.URL), in.Attempt)
+func attemptSummary(in domain.DeliverInput) string {
+	return fmt.Sprintf("%s -> %s (attempt %d)", in.Event, domain.EndpointHost(in.URL), in.Attempt)
 }
 
 func withSummary(ctx workflow.Context, s string) workflow.Context {

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/callhooks/callhooks/activities"
+	"github.com/callhooks/callhooks/domain"
 )
 
 // dispatcher sends emissions to endpoints: one coroutine per endpoint keeps
@@ -27,7 +27,7 @@ type endpointQueue struct {
 
 // deliveryJob is one delivery waiting its turn at its endpoint.
 type deliveryJob struct {
-	In activities.DeliverInput
+	In domain.DeliverInput
 	// RetryWindow overrides the configured window (0: keep it).
 	RetryWindow time.Duration
 }
@@ -74,22 +74,22 @@ func (d *dispatcher) deliver(ctx workflow.Context, dj deliveryJob) {
 	job, cfg := dj.In, d.jobConfig(dj)
 	job.Attempt = 1
 	first := workflow.Now(ctx)
-	var a *activities.Activities
+	var a *activityRefs
 	lctx := firstAttemptOptions(ctx, d.cfg)
 	o := workflow.GetLocalActivityOptions(lctx)
 	o.Summary = attemptSummary(job)
-	var sent activities.SendResult
+	var sent domain.SendResult
 	if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(lctx, o), a.SendAttempt, job).Get(ctx, &sent); err != nil {
 		workflow.GetLogger(ctx).Warn("first attempt stopped", "delivery_id", job.DeliveryID, "error", err)
 		return // cancelled: the workflow is closing
 	}
-	var res activities.DeliverResult
-	rec := activities.RecordInput{Delivery: job, Sent: sent}
+	var res domain.DeliverResult
+	rec := domain.RecordInput{Delivery: job, Sent: sent}
 	if err := workflow.ExecuteLocalActivity(localDBOptions(ctx), a.RecordAttempt, rec).Get(ctx, &res); err != nil {
 		workflow.GetLogger(ctx).Warn("record first attempt stopped", "delivery_id", job.DeliveryID, "error", err)
 		return
 	}
-	if res.Outcome != activities.OutcomeRetry {
+	if res.Outcome != domain.OutcomeRetry {
 		return
 	}
 	// The row holds the body now: the retry workflow loads it from there.
@@ -115,7 +115,7 @@ func (d *dispatcher) runDeliveryWorkflow(ctx workflow.Context, in DeliveryInput)
 		WorkflowID:            DeliveryWorkflowID(job.DeliveryID),
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:         string(job.Event) + " -> " + activities.EndpointHost(job.URL),
+		StaticSummary:         string(job.Event) + " -> " + domain.EndpointHost(job.URL),
 	})
 	if d.cfg.SearchAttributes {
 		co := workflow.GetChildWorkflowOptions(cctx)
@@ -133,16 +133,16 @@ func (d *dispatcher) runDeliveryWorkflow(ctx workflow.Context, in DeliveryInput)
 func (d *dispatcher) deliverV010(ctx workflow.Context, dj deliveryJob) {
 	log := workflow.GetLogger(ctx)
 	job, cfg := dj.In, d.jobConfig(dj)
-	var a *activities.Activities
+	var a *activityRefs
 	job.Attempt = 1
 	first := workflow.Now(ctx)
 	lctx := firstAttemptOptions(ctx, d.cfg)
 	o := workflow.GetLocalActivityOptions(lctx)
 	o.Summary = attemptSummary(job)
 	lctx = workflow.WithLocalActivityOptions(lctx, o)
-	var res activities.DeliverResult
+	var res domain.DeliverResult
 	err := workflow.ExecuteLocalActivity(lctx, a.Deliver, job).Get(ctx, &res)
-	if err == nil && res.Outcome != activities.OutcomeRetry {
+	if err == nil && res.Outcome != domain.OutcomeRetry {
 		return
 	}
 	if err != nil {
@@ -157,12 +157,12 @@ func (d *dispatcher) deliverV010(ctx workflow.Context, dj deliveryJob) {
 
 // DeliverySearchAttributes tags a delivery workflow so the Temporal UI can
 // filter deliveries by company, call, event, subscription and endpoint.
-func DeliverySearchAttributes(job activities.DeliverInput) temporal.SearchAttributes {
+func DeliverySearchAttributes(job domain.DeliverInput) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(
 		temporal.NewSearchAttributeKeyInt64(SACompanyID).ValueSet(job.CompanyID),
 		temporal.NewSearchAttributeKeyKeyword(SACallID).ValueSet(job.CallID),
 		temporal.NewSearchAttributeKeyKeyword(SAEvent).ValueSet(string(job.Event)),
 		temporal.NewSearchAttributeKeyKeyword(SASubscriptionID).ValueSet(job.SubscriptionID),
-		temporal.NewSearchAttributeKeyKeyword(SAEndpointHost).ValueSet(activities.EndpointHost(job.URL)),
+		temporal.NewSearchAttributeKeyKeyword(SAEndpointHost).ValueSet(domain.EndpointHost(job.URL)),
 	)
 }

@@ -16,7 +16,9 @@ const module = "github.com/callhooks/callhooks/"
 // The packages say what they hold (README, Layout): the API and the pages
 // share authentication through auth and never import each other; models
 // imports nothing above it; the SSRF policy is internal/ssrf's, which the
-// subscription URL check calls instead of keeping rules of its own.
+// subscription URL check calls instead of keeping rules of its own;
+// payloads, workflows and server take domain's types instead of building
+// models' or activities' (TestDomainLinksNeitherORMNorTemporal).
 func TestImportRules(t *testing.T) {
 	for _, rule := range []struct{ pkg, forbidden string }{
 		{"server", "ui"},
@@ -27,6 +29,10 @@ func TestImportRules(t *testing.T) {
 		{"auth", "server"},
 		{"auth", "ui"},
 		{"internal/ssrf", "models"},
+		{"payloads", "models"},
+		{"workflows", "models"},
+		{"workflows", "activities"},
+		{"server", "activities"},
 	} {
 		if slices.Contains(goList(t, "-deps", module+rule.pkg), module+rule.forbidden) {
 			t.Errorf("%s depends on %s; see README, Layout, for which way imports go", rule.pkg, rule.forbidden)
@@ -39,6 +45,26 @@ func TestImportRules(t *testing.T) {
 	}
 	if !slices.Contains(goList(t, "-f", "{{join .Imports \"\\n\"}}", module+"models"), module+"internal/ssrf") {
 		t.Error("models does not call internal/ssrf; the subscription URL check must use the one SSRF policy")
+	}
+}
+
+// domain holds the words every layer shares (event keys, plans, what a
+// delivery attempt takes and gives back) and links only the standard
+// library; the packages that need no more than those words (the payload
+// builders, the deterministic workflows) link no ORM, and the workflows
+// reach the activities through domain.Activities, not the package.
+func TestDomainLinksNeitherORMNorTemporal(t *testing.T) {
+	for _, dep := range goList(t, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"domain") {
+		if dep != module+"domain" {
+			t.Errorf("domain depends on %s; it must link only the standard library (no GORM, no Temporal)", dep)
+		}
+	}
+	for _, pkg := range []string{"payloads", "workflows"} {
+		for _, dep := range goList(t, "-deps", module+pkg) {
+			if strings.HasPrefix(dep, "gorm.io/") || dep == module+"models" || dep == module+"activities" {
+				t.Errorf("%s links %s; take event keys, plans and activity inputs from domain", pkg, dep)
+			}
+		}
 	}
 }
 
