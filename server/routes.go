@@ -40,7 +40,7 @@ func newRouter(d Deps) *gin.Engine {
 	audit := auditHandlers{store: d.Store}
 	signingKeys := signingKeyHandlers{store: d.Store}
 
-	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store)
+	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store, "apikey")
 	// The web pages' sessions; /v1 accepts their cookie in place of a key.
 	sessions := ui.NewSessions(d.Store, ui.SessionTTL)
 	// authorize checks the key's scope and the user's role for every route
@@ -76,7 +76,8 @@ func newRouter(d Deps) *gin.Engine {
 	// Event ingest has a rate limit of its own, sized for a platform posting
 	// all its companies' events through one key, instead of v1's; the same
 	// authorization as every /v1 route (an ingest key may post here).
-	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now)
+	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now).
+		shareThrough(d.Store, "ingest")
 	ingest := r.Group("/v1/companies/:company_id", authenticate(d.Store, sessions), ingestLimits.middleware, authorize, loadCompany(d.Store))
 	events := eventHandlers{store: d.Store, temporal: d.Temporal, calls: d.Calls, taskQueue: d.TaskQueue, log: d.Logger,
 		maxCallBytes: d.Config.MaxCallBytes}
