@@ -11,7 +11,9 @@ import (
 // API key's request rate) and a few numbered slots per endpoint host, kept
 // in PostgreSQL so that every worker and API replica draws from the same
 // budget. Rows are small and few: one per rate-limited key and one per
-// slot in use.
+// slot in use. A busy key (event ingest at 1,000/s) is not one statement
+// per request: API replicas lease several tokens per statement
+// (TakeTokens) and spend them in memory.
 
 // SharedLimits reports whether the store keeps limits shared between
 // processes (PostgreSQL); an SQLite store serves one process, which keeps
