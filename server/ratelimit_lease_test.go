@@ -81,12 +81,10 @@ func TestIngestLimitBurstSharedAcrossReplicas(t *testing.T) {
 	least := burst - 2*lease
 	t.Logf("2000 requests through 2 replicas in %.3fs: %d admitted (burst %d, %g/s, lease %d); %d statements",
 		elapsed, got, burst, perSecond, lease, lims[0].Statements()+lims[1].Statements())
+	// A budget per replica would admit about twice the burst.
 	if got > most || got < least {
 		t.Fatalf("two replicas admitted %d in %.3fs; want between %d (burst less two unspent leases) and %d (burst + refill)",
 			got, elapsed, least, most)
-	}
-	if got >= 2*burst-2*lease {
-		t.Fatalf("two replicas admitted %d: each spent a budget of its own", got)
 	}
 }
 
@@ -117,10 +115,15 @@ func TestIngestLimitSustainedAcrossReplicas(t *testing.T) {
 	if float64(admitted) < 0.85*perSecond*elapsed {
 		t.Fatalf("admitted %d in %s at %g/s: leasing wastes more than 15%% of the budget", admitted, run, perSecond)
 	}
-	// One lease request per replica per lease period at most while the key
-	// is over its limit: 2 × rate / lease per second.
-	if maxStatements := int64(2*perSecond/float64(lims[0].Lease())*elapsed) + 4; statements > maxStatements {
-		t.Fatalf("%d statements for %d admitted; want at most %d (one per lease per replica)", statements, admitted, maxStatements)
+	// A statement either brings a whole lease (at most admitted / lease of
+	// those, plus one per replica) or finds the bucket short, after which
+	// its replica waits until a lease could have refilled, (lease - 1) /
+	// rate at least: the database load is bounded by the rate, not by how
+	// many requests are refused.
+	lease := float64(lims[0].Lease())
+	maxStatements := int64(float64(admitted)/lease+2) + int64(2*(elapsed*perSecond/(lease-1)+1))
+	if statements > maxStatements {
+		t.Fatalf("%d statements for %d admitted of %d offered; want at most %d", statements, admitted, offered, maxStatements)
 	}
 }
 
