@@ -35,64 +35,8 @@ import (
 // receiver once per webhook-id and in lifecycle order, and the surviving
 // worker's /metrics counts exactly what the receiver got.
 func TestMultiProcessTopology(t *testing.T) {
-	bin := buildCallhooks(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-
-	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
-	ts, err := devtemporal.Start(ctx, devtemporal.Options{
-		PostgresDSN: pg.URL(),
-		Postgres:    devtemporal.PostgresOptions{Database: "mp_temporal_" + suffix, VisibilityDatabase: "mp_temporal_vis_" + suffix},
-	})
-	if err != nil {
-		t.Fatalf("start Temporal on PostgreSQL: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = ts.Stop()
-		for _, db := range []string{"mp_temporal_" + suffix, "mp_temporal_vis_" + suffix} {
-			_ = pg.DropDatabase(context.Background(), strings.Replace(pg.URL(), "/postgres?", "/"+db+"?", 1))
-		}
-	})
-	start := time.Now()
-
-	const key = "chk_multiprocess0123456789abcdef"
-	appDB := pg.NewDatabase(t)
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	base := []string{
-		"DATABASE_URL=" + appDB,
-		// Signing keys sealed at rest: the servers seal them, the workers
-		// must open them to sign (checked by the receiver below).
-		"CALLHOOKS_SECRET_KEYS=" + base64.StdEncoding.EncodeToString(secret),
-		"TEMPORAL_ADDRESS=" + ts.FrontendHostPort(),
-		"TEMPORAL_NAMESPACE=" + ts.Namespace(),
-		"CALLHOOKS_ALLOW_PRIVATE_TARGETS=true",
-		"CALLHOOKS_BOOTSTRAP_API_KEY=" + key,
-		"CALLHOOKS_DATA_DIR=" + t.TempDir(),
-		"CALLHOOKS_RETRY_SCHEDULE=200ms,500ms",
-		"CALLHOOKS_DELIVERY_TIMEOUT=5s",
-		"CALLHOOKS_REORDER_WINDOW=2s",
-		"CALLHOOKS_WORKER_STOP_TIMEOUT=10s",
-		"CALLHOOKS_RATE_LIMIT=-1",
-		"CALLHOOKS_LOG_LEVEL=warn",
-	}
-	migrate := exec.CommandContext(ctx, bin, "migrate")
-	migrate.Env = append(os.Environ(), base...)
-	if out, err := migrate.CombinedOutput(); err != nil {
-		t.Fatalf("callhooks migrate: %v\n%s", err, out)
-	} else if !strings.Contains(string(out), "up to date") {
-		t.Fatalf("callhooks migrate said %q", out)
-	}
-	var workers, servers []*mpProcess
-	for i := range 2 {
-		addr := mpFreeAddr(t)
-		workers = append(workers, startProcess(t, bin, fmt.Sprintf("worker-%d", i), append(base, "CALLHOOKS_WORKER_ADDR="+addr), addr, "worker"))
-		addr = mpFreeAddr(t)
-		servers = append(servers, startProcess(t, bin, fmt.Sprintf("server-%d", i), append(base, "CALLHOOKS_HTTP_ADDR="+addr), addr, "server"))
-	}
-	for _, p := range append(append([]*mpProcess{}, workers...), servers...) {
-		p.waitReady(t, 30*time.Second)
-	}
+	tp := startTopology(t, 2, 2)
+	start, key, appDB, workers, servers := tp.started, tp.key, tp.appDB, tp.workers, tp.servers
 
 	rcv := newMPReceiver(t)
 	api := mpAPI{key: key, servers: servers, rcv: rcv}
@@ -201,6 +145,92 @@ func TestMultiProcessTopology(t *testing.T) {
 	if took := time.Since(start); took > 60*time.Second {
 		t.Errorf("the multi-process run took %s; keep it under a minute", took)
 	}
+}
+
+// mpTopology is a multi-process run: Temporal on PostgreSQL, the app's
+// database, and the callhooks processes started on them.
+type mpTopology struct {
+	bin, key, appDB string
+	// env is what every process gets.
+	env              []string
+	workers, servers []*mpProcess
+	// started is when Temporal was up (run times are measured from it).
+	started time.Time
+}
+
+// startTopology starts Temporal on PostgreSQL, migrates a fresh app
+// database and starts workers and servers `callhooks` processes, each
+// with the environment below plus extra, and waits until all are ready.
+func startTopology(t *testing.T, workers, servers int, extra ...string) *mpTopology {
+	t.Helper()
+	bin := buildCallhooks(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	ts, err := devtemporal.Start(ctx, devtemporal.Options{
+		PostgresDSN: pg.URL(),
+		Postgres:    devtemporal.PostgresOptions{Database: "mp_temporal_" + suffix, VisibilityDatabase: "mp_temporal_vis_" + suffix},
+	})
+	if err != nil {
+		t.Fatalf("start Temporal on PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = ts.Stop()
+		for _, db := range []string{"mp_temporal_" + suffix, "mp_temporal_vis_" + suffix} {
+			_ = pg.DropDatabase(context.Background(), strings.Replace(pg.URL(), "/postgres?", "/"+db+"?", 1))
+		}
+	})
+	tp := &mpTopology{bin: bin, key: "chk_multiprocess0123456789abcdef", appDB: pg.NewDatabase(t), started: time.Now()}
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	tp.env = append([]string{
+		"DATABASE_URL=" + tp.appDB,
+		// Signing keys sealed at rest: the servers seal them, the workers
+		// must open them to sign (checked by the receiver below).
+		"CALLHOOKS_SECRET_KEYS=" + base64.StdEncoding.EncodeToString(secret),
+		"TEMPORAL_ADDRESS=" + ts.FrontendHostPort(),
+		"TEMPORAL_NAMESPACE=" + ts.Namespace(),
+		"CALLHOOKS_ALLOW_PRIVATE_TARGETS=true",
+		"CALLHOOKS_BOOTSTRAP_API_KEY=" + tp.key,
+		"CALLHOOKS_DATA_DIR=" + t.TempDir(),
+		"CALLHOOKS_RETRY_SCHEDULE=200ms,500ms",
+		"CALLHOOKS_DELIVERY_TIMEOUT=5s",
+		"CALLHOOKS_REORDER_WINDOW=2s",
+		"CALLHOOKS_WORKER_STOP_TIMEOUT=10s",
+		"CALLHOOKS_RATE_LIMIT=-1",
+		"CALLHOOKS_LOG_LEVEL=warn",
+	}, extra...)
+	migrate := exec.CommandContext(ctx, bin, "migrate")
+	migrate.Env = append(os.Environ(), tp.env...)
+	if out, err := migrate.CombinedOutput(); err != nil {
+		t.Fatalf("callhooks migrate: %v\n%s", err, out)
+	} else if !strings.Contains(string(out), "up to date") {
+		t.Fatalf("callhooks migrate said %q", out)
+	}
+	for i := range max(workers, servers) {
+		if i < workers {
+			tp.startWorker(t)
+		}
+		if i < servers {
+			addr := mpFreeAddr(t)
+			tp.servers = append(tp.servers, startProcess(t, bin, fmt.Sprintf("server-%d", i),
+				append(tp.env, "CALLHOOKS_HTTP_ADDR="+addr), addr, "server"))
+		}
+	}
+	for _, p := range append(append([]*mpProcess{}, tp.workers...), tp.servers...) {
+		p.waitReady(t, 30*time.Second)
+	}
+	return tp
+}
+
+// startWorker starts one more `callhooks worker` (the caller waits for it
+// to be ready).
+func (tp *mpTopology) startWorker(t *testing.T) *mpProcess {
+	t.Helper()
+	addr := mpFreeAddr(t)
+	w := startProcess(t, tp.bin, fmt.Sprintf("worker-%d", len(tp.workers)), append(tp.env, "CALLHOOKS_WORKER_ADDR="+addr), addr, "worker")
+	tp.workers = append(tp.workers, w)
+	return w
 }
 
 // buildCallhooks builds the production binary (cmd/callhooks) into the

@@ -11,7 +11,9 @@ import (
 // API key's request rate) and a few numbered slots per endpoint host, kept
 // in PostgreSQL so that every worker and API replica draws from the same
 // budget. Rows are small and few: one per rate-limited key and one per
-// slot in use.
+// slot in use. A busy key (event ingest at 1,000/s) is not one statement
+// per request: API replicas lease several tokens per statement
+// (TakeTokens) and spend them in memory.
 
 // SharedLimits reports whether the store keeps limits shared between
 // processes (PostgreSQL); an SQLite store serves one process, which keeps
@@ -22,33 +24,53 @@ func (s *Store) SharedLimits() bool { return s.db.Dialector.Name() == "postgres"
 // most burst), or reports how long until one is there. Concurrent callers
 // in any process never take more than the bucket holds.
 func (s *Store) TakeToken(ctx context.Context, key string, perSecond float64, burst int) (bool, time.Duration, error) {
-	b := float64(max(burst, 1))
-	var left []float64
-	err := s.db.WithContext(ctx).Raw(`
-INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, clock_timestamp())
-ON CONFLICT (key) DO UPDATE SET
-  tokens = LEAST(?, rate_buckets.tokens + EXTRACT(EPOCH FROM clock_timestamp() - rate_buckets.updated_at) * ?) - 1,
-  updated_at = clock_timestamp()
-WHERE LEAST(?, rate_buckets.tokens + EXTRACT(EPOCH FROM clock_timestamp() - rate_buckets.updated_at) * ?) >= 1
-RETURNING tokens`, key, b-1, b, perSecond, b, perSecond).Scan(&left).Error
-	if err != nil {
-		return false, 0, fmt.Errorf("take token %s: %w", key, err)
-	}
-	if len(left) == 1 {
-		return true, 0, nil
-	}
-	var now []float64
-	err = s.db.WithContext(ctx).Raw(`
-SELECT LEAST(?, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * ?) FROM rate_buckets WHERE key = ?`,
-		b, perSecond, key).Scan(&now).Error
-	if err != nil {
-		return false, 0, fmt.Errorf("read bucket %s: %w", key, err)
+	granted, left, err := s.TakeTokens(ctx, key, 1, perSecond, burst)
+	if err != nil || granted == 1 {
+		return granted == 1, 0, err
 	}
 	wait := 10 * time.Millisecond
-	if len(now) == 1 && perSecond > 0 {
-		wait = max(wait, time.Duration(math.Ceil((1-now[0])/perSecond*float64(time.Second))))
+	if perSecond > 0 {
+		wait = max(wait, time.Duration(math.Ceil((1-left)/perSecond*float64(time.Second))))
 	}
 	return false, wait, nil
+}
+
+// TakeTokens takes up to n whole tokens from key's bucket (refilled at
+// perSecond, at most burst) in one statement, and returns how many it got
+// and what the bucket holds after; it never hands out more than the bucket
+// holds, whatever other processes take at the same time. Time is counted
+// on the database's clock (the statement's start; a statement that waited
+// for another's lock gets no time twice), so the processes' clocks do not
+// matter. A take that gets nothing still writes the refilled level, which
+// costs as much as reading it.
+func (s *Store) TakeTokens(ctx context.Context, key string, n int, perSecond float64, burst int) (int, float64, error) {
+	b := float64(max(burst, 1))
+	n = max(n, 1)
+	first := min(float64(n), b)
+	// avail is the bucket's level now: what it held, plus what refilled
+	// since, up to the burst.
+	const avail = `LEAST(?, rate_buckets.tokens + GREATEST(0, EXTRACT(EPOCH FROM statement_timestamp() - rate_buckets.updated_at)) * ?)`
+	var got []struct {
+		Granted int
+		Tokens  float64
+	}
+	err := s.db.WithContext(ctx).Raw(`
+INSERT INTO rate_buckets (key, tokens, updated_at, granted) VALUES (?, ?, statement_timestamp(), ?)
+ON CONFLICT (key) DO UPDATE SET
+  granted = LEAST(?, FLOOR(`+avail+`)),
+  tokens = `+avail+` - LEAST(?, FLOOR(`+avail+`)),
+  updated_at = GREATEST(rate_buckets.updated_at, statement_timestamp())
+RETURNING granted, tokens`,
+		key, b-first, first,
+		n, b, perSecond,
+		b, perSecond, n, b, perSecond).Scan(&got).Error
+	if err != nil {
+		return 0, 0, fmt.Errorf("take tokens %s: %w", key, err)
+	}
+	if len(got) != 1 {
+		return 0, 0, fmt.Errorf("take tokens %s: %d rows returned", key, len(got))
+	}
+	return got[0].Granted, got[0].Tokens, nil
 }
 
 // AcquireSlot takes one of slots numbered slots for host, for holder, for

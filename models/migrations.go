@@ -45,6 +45,7 @@ func migrations() []*gormigrate.Migration {
 		{ID: "20261201_31_attempt_response", Migrate: migrateAttemptResponse, Rollback: rollbackAttemptResponse},
 		{ID: "2026120150_call_sizes", Migrate: migrateCallSizes, Rollback: rollbackCallSizes},
 		{ID: "2026120151_shared_limits", Migrate: migrateSharedLimits, Rollback: rollbackSharedLimits},
+		{ID: "2026120160_rate_bucket_grants", Migrate: migrateRateBucketGrants, Rollback: rollbackRateBucketGrants},
 	}
 }
 
@@ -396,4 +397,24 @@ func migrateSharedLimits(tx *gorm.DB) error {
 
 func rollbackSharedLimits(tx *gorm.DB) error {
 	return tx.Migrator().DropTable("rate_buckets", "host_slots")
+}
+
+// Schema as of 2026120160: a bucket also records how many tokens its last
+// take handed out, so one statement can lease several tokens and say how
+// many it got (limits.go, TakeTokens).
+type m60RateBucket struct {
+	Key       string `gorm:"primaryKey"`
+	Tokens    float64
+	UpdatedAt time.Time
+	Granted   int `gorm:"not null;default:0"`
+}
+
+func (m60RateBucket) TableName() string { return "rate_buckets" }
+
+func migrateRateBucketGrants(tx *gorm.DB) error {
+	return tx.Migrator().AddColumn(&m60RateBucket{}, "Granted")
+}
+
+func rollbackRateBucketGrants(tx *gorm.DB) error {
+	return tx.Migrator().DropColumn(&m60RateBucket{}, "Granted")
 }

@@ -47,8 +47,8 @@ type keyLimiters struct {
 	now   func() time.Time
 
 	// shared, when set, keeps the buckets in the database, so every API
-	// replica draws from one budget per key (models/limits.go).
-	shared *models.Store
+	// replica draws from one budget per key (ratelimit_shared.go).
+	shared *sharedBuckets
 
 	mu        sync.Mutex
 	byKey     map[string]*keyLimiter
@@ -56,10 +56,11 @@ type keyLimiters struct {
 }
 
 // shareThrough makes the limits hold across every API replica on a
-// PostgreSQL store; an SQLite store serves one process and keeps them here.
-func (l *keyLimiters) shareThrough(store *models.Store) *keyLimiters {
+// PostgreSQL store, in buckets named prefix:key-id; an SQLite store serves
+// one process and keeps them here.
+func (l *keyLimiters) shareThrough(store *models.Store, prefix string) *keyLimiters {
 	if l != nil && store != nil && store.SharedLimits() {
-		l.shared = store
+		l.shared = newSharedBuckets(store, prefix+":", float64(l.limit), l.burst, l.max, l.now)
 	}
 	return l
 }
@@ -106,11 +107,8 @@ func (l *keyLimiters) middleware(c *gin.Context) {
 func (l *keyLimiters) wait(c *gin.Context) time.Duration {
 	key := principalFrom(c).KeyID
 	if l.shared != nil {
-		ok, wait, err := l.shared.TakeToken(c.Request.Context(), "apikey:"+key, float64(l.limit), l.burst)
+		wait, err := l.shared.take(c.Request.Context(), key)
 		if err == nil {
-			if ok {
-				return 0
-			}
 			return wait
 		}
 		// The request needs the database anyway and its handler will say

@@ -203,3 +203,55 @@ func TestKeyLimitersBounded(t *testing.T) {
 		t.Fatal("the sweep reset the busy key's spent budget")
 	}
 }
+
+// fakeBuckets is a bucket store that always grants what is asked.
+type fakeBuckets struct{ calls int }
+
+func (f *fakeBuckets) TakeTokens(_ context.Context, _ string, n int, _ float64, _ int) (int, float64, error) {
+	f.calls++
+	return n, 100, nil
+}
+
+// TestSharedBucketsBounded: the per-replica leases stay within their
+// bound, idle ones go at the next sweep, and a key keeps spending its
+// lease locally (one statement per lease, not per request).
+func TestSharedBucketsBounded(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	store := &fakeBuckets{}
+	s := newSharedBuckets(store, "ingest:", 1000, 2000, 3, clock.now)
+	ctx := context.Background()
+	for range 100 {
+		if wait, err := s.take(ctx, "busy"); wait != 0 || err != nil {
+			t.Fatalf("busy key refused: %s %v", wait, err)
+		}
+	}
+	if store.calls != 2 {
+		t.Fatalf("100 requests cost %d statements, want 2 (leases of %d)", store.calls, s.lease)
+	}
+	for i := range 50 {
+		clock.t = clock.t.Add(time.Millisecond)
+		_, _ = s.take(ctx, "key-"+strconv.Itoa(i))
+		if n := s.tracked(); n > 3 {
+			t.Fatalf("tracking %d keys, bound is 3", n)
+		}
+	}
+	clock.t = clock.t.Add(sweepEvery + time.Second)
+	_, _ = s.take(ctx, "newcomer")
+	if n := s.tracked(); n != 1 {
+		t.Fatalf("after a sweep %d keys tracked, want only the newcomer", n)
+	}
+}
+
+// TestLeaseSize: a twentieth of a second's rate, capped at maxLease and
+// the burst, at least one.
+func TestLeaseSize(t *testing.T) {
+	for _, c := range []struct {
+		perSecond float64
+		burst     int
+		want      int
+	}{{1000, 2000, 50}, {20, 40, 1}, {200, 400, 10}, {100000, 200000, maxLease}, {1000, 5, 5}, {0.5, 1, 1}} {
+		if got := leaseSize(c.perSecond, c.burst); got != c.want {
+			t.Errorf("leaseSize(%g, %d) = %d, want %d", c.perSecond, c.burst, got, c.want)
+		}
+	}
+}

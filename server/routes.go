@@ -42,7 +42,7 @@ func newRouter(d Deps) *gin.Engine {
 	audit := auditHandlers{store: d.Store}
 	signingKeys := signingKeyHandlers{store: d.Store}
 
-	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store)
+	limits := newKeyLimiters(d.Config.RateLimitPerSecond, d.Config.RateLimitBurst, maxTrackedKeys, time.Now).shareThrough(d.Store, "apikey")
 	// /v1 accepts the web pages' session cookie in place of a key.
 	authn := authenticate(auth.Authenticator{Store: d.Store, Sessions: d.Sessions})
 	// authorize checks the key's scope and the user's role for every route
@@ -78,7 +78,8 @@ func newRouter(d Deps) *gin.Engine {
 	// Event ingest has a rate limit of its own, sized for a platform posting
 	// all its companies' events through one key, instead of v1's; the same
 	// authorization as every /v1 route (an ingest key may post here).
-	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now)
+	ingestLimits := newKeyLimiters(d.Config.IngestRateLimitPerSecond, d.Config.IngestRateLimitBurst, maxTrackedKeys, time.Now).
+		shareThrough(d.Store, "ingest")
 	ingest := r.Group("/v1/companies/:company_id", authn, ingestLimits.middleware, authorize, loadCompany(d.Store))
 	events := eventHandlers{store: d.Store, temporal: d.Temporal, searchAttributes: d.SearchAttributes, taskQueue: d.TaskQueue, log: d.Logger,
 		maxCallBytes: d.Config.MaxCallBytes}
