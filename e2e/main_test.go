@@ -127,7 +127,8 @@ func newStackOn(t *testing.T, store *models.Store, calls workflows.CallConfig, o
 	// "Send test" posts through the delivery code path, as in production.
 	sender := activities.TestSender{Activities: &activities.Activities{Store: store,
 		HTTP: activities.NewHTTPClient(activities.HTTPOptions{Timeout: 5 * time.Second, AllowPrivate: true})}}
-	api := server.New(server.Deps{Store: store, Temporal: tc, TaskQueue: s.queue, Sender: sender})
+	api := server.New(server.Deps{Store: store, Temporal: tc, TaskQueue: s.queue, Sender: sender,
+		SearchAttributes: calls.Delivery.SearchAttributes})
 	s.api = httptest.NewServer(api.Handler())
 	t.Cleanup(s.api.Close)
 	s.startWorker()

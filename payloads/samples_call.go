@@ -1,6 +1,9 @@
 package payloads
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // sampleInboundBase is an inbound call from a paid search ad as known when
 // it starts ringing; later stages add to it.
@@ -51,9 +54,22 @@ func sampleInboundBase() *Call {
 	return finish(c)
 }
 
-// finish marks where a sample call is complete; its derived fields are
-// filled on the way to the wire (sampleBody), as a delivery's are.
-func finish(c *Call) *Call { return c }
+// finish fills a sample call's derived fields by the rules deliveries go
+// through (DeriveAll on the Object), so a sample posted as a platform's
+// data never contradicts itself.
+func finish(c *Call) *Call {
+	obj, err := ObjectOf(c)
+	if err != nil {
+		panic(fmt.Sprintf("encode sample call: %v", err)) // a Call always encodes
+	}
+	DeriveAll(&obj)
+	var derived Call
+	if err := json.Unmarshal(obj.Bytes(), &derived); err != nil {
+		panic(fmt.Sprintf("decode sample call: %v", err))
+	}
+	*c = derived
+	return c
+}
 
 func samplePreCall() *Call { return sampleInboundBase() }
 

@@ -97,3 +97,24 @@ func TestTextSamplesCarryNoCallFields(t *testing.T) {
 		}
 	}
 }
+
+// A sample posted as the platform's data (as the compatibility suite and
+// receivers' own tests do) is self-consistent: every derived field agrees
+// with its source, with current times too.
+func TestSampleAtIsSelfConsistent(t *testing.T) {
+	for _, ev := range domain.AllEvents {
+		if !ev.IsCallEvent() {
+			continue
+		}
+		s, err := SampleAt(ev, time.Now(), time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj, _ := ObjectOf(s)
+		derived := obj.Clone()
+		DeriveAll(&derived)
+		if d := diffMaps(bytesToMap(t, obj.Bytes()), bytesToMap(t, derived.Bytes())); d != "" {
+			t.Errorf("%s: sample data disagrees with its derived fields:\n%s", ev, d)
+		}
+	}
+}
