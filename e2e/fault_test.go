@@ -277,7 +277,9 @@ func checkDelivered(t *testing.T, name string, rcv *bench.Receiver, load *faultL
 	t.Helper()
 	events, refused := load.wait(t, calls)
 	ids := bench.Webhooks(events)
+	began := time.Now()
 	tally, err := rcv.WaitAll(context.Background(), ids, limit)
+	t.Logf("%s: the wait for the last webhooks took %s (limit %s)", name, time.Since(began).Round(time.Second), limit)
 	_, failed, abandoned := rcv.Counts()
 	unexpected := rcv.Unexpected(ids)
 	t.Logf("%s: delivered/expected %d/%d webhooks (%d events), duplicates %d (each a retry of the same webhook-id), "+

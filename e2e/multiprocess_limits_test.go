@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,10 +37,14 @@ import (
 func TestMultiProcessLimits(t *testing.T) {
 	tp := startTopology(t, 2, 2,
 		"CALLHOOKS_MAX_CONNS_PER_HOST=2",
-		"CALLHOOKS_INGEST_RATE_LIMIT=40",
+		// Low enough that even a slow machine posts faster than the
+		// key's refill, so the budget shows; the other posts spread over
+		// several keys so the ingest limit never paces the deliveries.
+		"CALLHOOKS_INGEST_RATE_LIMIT=4",
 		"CALLHOOKS_INGEST_RATE_BURST=40",
 	)
 	api := mpAPI{key: tp.key, servers: tp.servers}
+	api.postKeys = api.newKeys(t, 6)
 
 	// One API key across both servers: a burst through both lets one
 	// budget through (40 at once, 40/s), not one per server.
@@ -107,7 +112,7 @@ func keyBudgetAcrossServers(t *testing.T, api mpAPI) {
 	var key struct{ Key string }
 	_ = json.Unmarshal(out, &key)
 	company := api.limitedCompany(t, "Burst", "", 0)
-	const perServer, burst, perSecond = 80, 40, 40.0
+	const perServer, burst, perSecond = 80, 40, 4.0
 	var (
 		mu      sync.Mutex
 		answers = map[string]int{}
@@ -133,8 +138,8 @@ func keyBudgetAcrossServers(t *testing.T, api mpAPI) {
 	wg.Wait()
 	took := time.Since(began).Seconds()
 	ok := answers["server-0 202"] + answers["server-1 202"]
-	// Each server leases 2 tokens at a time (5% of 40/s); what they lease
-	// comes out of the one bucket, so nothing above burst + refill.
+	// Each server leases 1 token at a time (5% of 4/s, at least 1); what
+	// they lease comes out of the one bucket, so nothing above burst + refill.
 	most := burst + int(perSecond*took) + 1
 	t.Logf("%d event posts with one key through both servers in %.2fs: %v (one budget: at most %d)", 2*perServer, took, answers, most)
 	if ok > most || ok < burst-4 {
@@ -186,7 +191,7 @@ func (a mpAPI) limitedCompany(t *testing.T, name, url string, perSecond float64)
 func (a mpAPI) postUntilAccepted(t *testing.T, server int, company int64, id string) {
 	t.Helper()
 	for range 100 {
-		code, err := postEvent(a.servers[server].addr, a.key, company, id)
+		code, err := postEvent(a.servers[server].addr, a.postKey(id), company, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,6 +205,33 @@ func (a mpAPI) postUntilAccepted(t *testing.T, server int, company int64, id str
 		}
 	}
 	t.Fatalf("post event %s: still refused after 100 tries", id)
+}
+
+// newKeys creates n API keys of the account, to spread posts over.
+func (a mpAPI) newKeys(t *testing.T, n int) []string {
+	t.Helper()
+	keys := make([]string, n)
+	for i := range keys {
+		code, out := a.do(t, i%len(a.servers), http.MethodPost, "/v1/api-keys", map[string]any{"name": fmt.Sprintf("poster-%d", i)})
+		if code != http.StatusCreated {
+			t.Fatalf("create API key: %d %s", code, out)
+		}
+		var key struct{ Key string }
+		_ = json.Unmarshal(out, &key)
+		keys[i] = key.Key
+	}
+	return keys
+}
+
+// postKey picks the key an event is posted with: one of postKeys by the
+// event id, else the account's key.
+func (a mpAPI) postKey(id string) string {
+	if len(a.postKeys) == 0 {
+		return a.key
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return a.postKeys[int(h.Sum32())%len(a.postKeys)]
 }
 
 // postEvent posts one pre_call event and returns the status; safe to call

@@ -380,6 +380,8 @@ type mpAPI struct {
 	key     string
 	servers []*mpProcess
 	rcv     *mpReceiver
+	// postKeys, when set, are the keys events are posted with (postKey).
+	postKeys []string
 }
 
 func (a mpAPI) do(t *testing.T, server int, method, path string, body any) (int, []byte) {

@@ -169,9 +169,12 @@ func CallWorkflow(ctx workflow.Context, in CallInput) (CallResult, error) {
 // of the modification window). It reports whether a deadline passed.
 func (r *callRun) wait(ctx workflow.Context, sig workflow.ReceiveChannel) (bool, error) {
 	deadline := r.lastEvent.Add(r.cfg.ModificationWindow)
+	// due is when the earliest held-back work (a stage, a post_call, gathered
+	// modifications) is due; zero when nothing is held back.
+	var due time.Time
 	earlier := func(t time.Time) {
-		if t.Before(deadline) {
-			deadline = t
+		if due.IsZero() || t.Before(due) {
+			due = t
 		}
 	}
 	if len(r.pending) > 0 {
@@ -183,7 +186,19 @@ func (r *callRun) wait(ctx workflow.Context, sig workflow.ReceiveChannel) (bool,
 	if r.mods != nil {
 		earlier(r.mods.Until)
 	}
-	d := deadline.Sub(workflow.Now(ctx))
+	now := workflow.Now(ctx)
+	switch {
+	case !due.IsZero() && due.Before(deadline):
+		deadline = due
+	case !due.IsZero() && !deadline.After(now):
+		// The modification window has passed but held-back work is not due
+		// yet (a window shorter than a hold): wait for that work. Before,
+		// this returned at once and the run spun without yielding until
+		// the work was due; no history holds a completed task from that
+		// state, so waiting replays the same.
+		deadline = due
+	}
+	d := deadline.Sub(now)
 	if sig.Len() > 0 {
 		return d <= 0, nil
 	}

@@ -213,3 +213,22 @@ func TestWorkerTimingDecides(t *testing.T) {
 		t.Fatalf("receiver got %v, want the two modifications gathered by the worker's 10-minute window", events)
 	}
 }
+
+// A modification window shorter than the work held back (here the
+// coalesce window) used to make the run spin without yielding until that
+// work was due: Temporal failed each workflow task as a potential deadlock.
+// The run now waits for the held-back work.
+func TestShortModificationWindowWaitsForHeldBackWork(t *testing.T) {
+	rcv := newReceiver(t)
+	f := newFixture(t, lifecycle(rcv.srv.URL))
+	cfg := testCfg
+	cfg.ModificationWindow = 2 * time.Second
+	cfg.ReorderWindow = time.Second
+	cfg.CoalesceWindow = 5 * time.Second
+	runCall(t, f, cfg, map[time.Duration][]workflows.EventSignal{
+		0: {sig("m1", models.EventCallModified, map[string]any{"note": "called back"})},
+	})
+	if events := rcv.events(); !equal(events, []string{"call_modified"}) {
+		t.Fatalf("receiver got %v", events)
+	}
+}
