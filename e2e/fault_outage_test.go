@@ -48,7 +48,11 @@ func faultAppDatabaseOutage(t *testing.T, bin string, cfg faultConfig) {
 	t.Logf("app database stopped after %d webhooks had arrived; down for %s", got, cfg.appDBDown)
 	time.Sleep(cfg.appDBDown)
 	fp.start(t)
-	checkDelivered(t, "app database outage", s.rcv, load, cfg.calls, 3*time.Minute)
+	// Alone this takes about 20 s after the database is back; within the
+	// whole e2e run it once took over 3 minutes (retry backoff reaches a
+	// minute during the outage; see the issue 17 note). The promise is
+	// delivery, so the bound is generous and the time is logged.
+	checkDelivered(t, "app database outage", s.rcv, load, cfg.calls, 5*time.Minute)
 	checkListed(t, s.api, companies, len(bench.Webhooks(load.events)))
 }
 
