@@ -22,16 +22,7 @@ import (
 func TestBodiesArriveAsThePlatformWroteThem(t *testing.T) {
 	s := newStack(t, fastCalls)
 	r := newReceiver(t)
-	var c companyJSON
-	s.call("POST", "/v1/companies", map[string]any{"name": "Byte Exact",
-		"plans": map[string]bool{"premium_conversation_intelligence": true, "form_tracking": true, "convert_assist": true}}, &c)
-	hooks := map[string][]string{}
-	for _, k := range models.AllEvents {
-		hooks[string(k)] = []string{r.srv.URL + "/callrail"}
-	}
-	if code := s.call("PUT", fmt.Sprintf("/v1/companies/%d/webhooks", c.ID), hooks, nil); code != http.StatusOK {
-		t.Fatalf("subscribe: %d", code)
-	}
+	c := s.companyOnEveryEvent("Byte Exact", r.srv.URL+"/callrail")
 	posted := map[models.EventKey][]byte{}
 	for i, k := range models.AllEvents {
 		sample, err := payloads.SampleJSON(k)

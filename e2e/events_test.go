@@ -28,6 +28,23 @@ func sampleData(t *testing.T, k models.EventKey) map[string]any {
 	return m
 }
 
+// companyOnEveryEvent creates a company with every plan whose one URL is
+// subscribed to all ten events.
+func (s *stack) companyOnEveryEvent(name, url string) companyJSON {
+	s.t.Helper()
+	var c companyJSON
+	s.call("POST", "/v1/companies", map[string]any{"name": name,
+		"plans": map[string]bool{"premium_conversation_intelligence": true, "form_tracking": true, "convert_assist": true}}, &c)
+	hooks := map[string][]string{}
+	for _, k := range models.AllEvents {
+		hooks[string(k)] = []string{url}
+	}
+	if code := s.call("PUT", fmt.Sprintf("/v1/companies/%d/webhooks", c.ID), hooks, nil); code != http.StatusOK {
+		s.t.Fatalf("subscribe to all ten: %d", code)
+	}
+	return c
+}
+
 // One receiver subscribed to all ten events gets ten signed webhooks whose
 // bodies carry the documented samples they were made from.
 func TestAllTenEventsEndToEnd(t *testing.T) {
@@ -35,16 +52,7 @@ func TestAllTenEventsEndToEnd(t *testing.T) {
 	calls.CoalesceWindow = 300 * time.Millisecond
 	s := newStack(t, calls)
 	r := newReceiver(t)
-	var c companyJSON
-	s.call("POST", "/v1/companies", map[string]any{"name": "Northside Plumbing",
-		"plans": map[string]bool{"premium_conversation_intelligence": true, "form_tracking": true, "convert_assist": true}}, &c)
-	hooks := map[string][]string{}
-	for _, k := range models.AllEvents {
-		hooks[string(k)] = []string{r.srv.URL + "/all"}
-	}
-	if code := s.call("PUT", fmt.Sprintf("/v1/companies/%d/webhooks", c.ID), hooks, nil); code != http.StatusOK {
-		t.Fatalf("subscribe to all ten: %d", code)
-	}
+	c := s.companyOnEveryEvent("Northside Plumbing", r.srv.URL+"/all")
 	type post struct {
 		key    models.EventKey
 		callID string

@@ -1,12 +1,12 @@
 package payloadcodec
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+
+	"github.com/callhooks/callhooks/payloads"
 )
 
 // Converter is the SDK's default data converter with one difference: JSON
@@ -34,14 +34,12 @@ type jsonAsWritten struct {
 
 // ToPayload encodes value as JSON, leaving `<`, `>` and `&` as they are.
 func (c jsonAsWritten) ToPayload(value any) (*commonpb.Payload, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(value); err != nil {
+	data, err := payloads.Marshal(value)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", converter.ErrUnableToEncode, err)
 	}
 	return &commonpb.Payload{
 		Metadata: map[string][]byte{converter.MetadataEncoding: []byte(c.Encoding())},
-		Data:     bytes.TrimSuffix(b.Bytes(), []byte("\n")),
+		Data:     data,
 	}, nil
 }
