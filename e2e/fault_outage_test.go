@@ -41,7 +41,7 @@ func faultAppDatabaseOutage(t *testing.T, bin string, cfg faultConfig) {
 	s := newFaultStack(t, bin, fp.url("postgres"), devtemporal.Options{DataDir: t.TempDir()})
 	s.rcv.Answer = failFirstPerWebhook()
 	companies := faultCompanies(t, s.api, s.rcv)
-	load := startFaultLoad(s.api, companies, "db", cfg.calls, cfg.every)
+	load := startFaultLoadFor(s.api, companies, "db", cfg.calls, cfg.every, cfg.appDBDown)
 	time.Sleep(time.Duration(cfg.calls) * cfg.every / 3)
 	got, _, _ := s.rcv.Counts()
 	fp.stop(t)

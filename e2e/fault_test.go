@@ -191,11 +191,20 @@ type faultLoad struct {
 	refused map[string]int
 	failed  []error
 	done    chan struct{}
+	// patience is how long the loader keeps posting a refused event.
+	patience time.Duration
 }
 
 func startFaultLoad(api *bench.Client, companies []bench.Company, prefix string, calls int, every time.Duration) *faultLoad {
-	l := &faultLoad{done: make(chan struct{}), refused: map[string]int{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return startFaultLoadFor(api, companies, prefix, calls, every, 0)
+}
+
+// startFaultLoadFor is startFaultLoad for a fault during which the API
+// cannot accept events for up to outage: the loader keeps posting that much
+// longer, as a platform retrying its 503s would.
+func startFaultLoadFor(api *bench.Client, companies []bench.Company, prefix string, calls int, every, outage time.Duration) *faultLoad {
+	l := &faultLoad{done: make(chan struct{}), refused: map[string]int{}, patience: 3*time.Minute + outage}
+	ctx, cancel := context.WithTimeout(context.Background(), l.patience)
 	go func() {
 		defer close(l.done)
 		defer cancel()
@@ -256,7 +265,7 @@ func (l *faultLoad) wait(t *testing.T, calls int) ([]bench.Event, map[string]int
 	t.Helper()
 	select {
 	case <-l.done:
-	case <-time.After(4 * time.Minute):
+	case <-time.After(l.patience + time.Minute):
 		t.Fatal("the load never finished")
 	}
 	l.mu.Lock()
