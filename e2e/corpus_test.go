@@ -231,9 +231,7 @@ func pathHoldTimeout(t *testing.T, s *stack, r *receiver) {
 
 func pathCoalesced(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, callEvents...))
-	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
-		post(t, s, c.ID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
-	}
+	postCallStages(t, s, c.ID)
 	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call")
 	post(t, s, c.ID, "m1", "call_modified", "C1", map[string]any{"note": "first"})
 	post(t, s, c.ID, "m2", "call_modified", "C1", map[string]any{"tags": []any{"lead"}})
@@ -245,14 +243,21 @@ func pathCoalesced(t *testing.T, s *stack, r *receiver) {
 	}
 }
 
+// postCallStages posts call C1's pre_call, call_routing_complete and
+// post_call, each naming the caller.
+func postCallStages(t *testing.T, s *stack, companyID int64) {
+	t.Helper()
+	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
+		post(t, s, companyID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
+	}
+}
+
 // pathPlanHiddenChange: a company without conversation intelligence; a
 // modification that only brought the transcript is not sent, the next one
 // (a note) is, naming only the note.
 func pathPlanHiddenChange(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, callEvents...))
-	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
-		post(t, s, c.ID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
-	}
+	postCallStages(t, s, c.ID)
 	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call")
 	post(t, s, c.ID, "m1", "call_modified", "C1", map[string]any{"transcription": "Caller: hello"})
 	time.Sleep(1500 * time.Millisecond) // past the coalesce window: m1 goes out alone, or not at all
@@ -265,9 +270,7 @@ func pathPlanHiddenChange(t *testing.T, s *stack, r *receiver) {
 
 func pathModifiedAfterClose(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, callEvents...))
-	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
-		post(t, s, c.ID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
-	}
+	postCallStages(t, s, c.ID)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.client.GetWorkflow(ctx, workflows.CallWorkflowID(c.ID, "C1"), "").Get(ctx, nil); err != nil {
@@ -282,9 +285,7 @@ func pathModifiedAfterClose(t *testing.T, s *stack, r *receiver) {
 
 func pathContinueAsNew(t *testing.T, s *stack, r *receiver) {
 	c := s.company(subscribeAll(r.srv.URL, callEvents...))
-	for i, st := range []string{"pre_call", "call_routing_complete", "post_call"} {
-		post(t, s, c.ID, fmt.Sprintf("e%d", i), st, "C1", map[string]any{"customer_name": "Kaylah Mills"})
-	}
+	postCallStages(t, s, c.ID)
 	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call")
 	post(t, s, c.ID, "m1", "call_modified", "C1", map[string]any{"note": "one"})
 	waitEvents(t, r, "pre_call", "call_routing_complete", "post_call", "call_modified")
